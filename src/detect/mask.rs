@@ -1,0 +1,177 @@
+//! Masking of credentials in text that is about to be logged.
+
+use regex::Regex;
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+/// The rules, in the order they run. Each regex's replacement keeps the parts
+/// that tell a reader *what* was there (the key name, the scheme and user) and
+/// drops the value, so a masked log line stays useful for debugging.
+static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    let rules: [(&str, &str); 5] = [
+        // PEM private keys first: their base64 body would otherwise be
+        // half-masked by the token rules. A key cut off by a log bound has no
+        // END line, so the match may run to the end of the text.
+        (
+            r"(?s)(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----).*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\z)",
+            "${1}***-----END PRIVATE KEY-----",
+        ),
+        // URL userinfo: scheme://user:password@host. The password may be cut
+        // by the log bound before its `@`, hence `\z`.
+        (
+            r"([A-Za-z][A-Za-z0-9+.\-]*://[^:/?#\s@]*:)[^@/?#\s]+(@|\z)",
+            "${1}***${2}",
+        ),
+        // key=value, key: value, "key":"value", key='value' for names that hold
+        // secrets, including prefixed names such as DB_PASSWORD or x-api-key.
+        (
+            r#"(?i)([A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|credentials?|session[_\-]?id)[A-Za-z0-9_.\-]*["']?\s*[:=]\s*["']?)[^\s"'&;,<>]+"#,
+            "${1}***",
+        ),
+        // HTTP authorization schemes.
+        (
+            r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*",
+            "${1}${2}***",
+        ),
+        // Self-identifying token formats: AWS access key ids, GitHub, Slack,
+        // Stripe and Google API keys, JSON Web Tokens.
+        (
+            r"\b(?:AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9\-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{35}|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)",
+            "***",
+        ),
+    ];
+    rules
+        .into_iter()
+        .filter_map(|(pattern, replacement)| {
+            // The patterns are constants covered by the tests below; a pattern
+            // that failed to compile would be skipped rather than panic on a
+            // request path.
+            Regex::new(pattern).ok().map(|re| (re, replacement))
+        })
+        .collect()
+});
+
+/// Masks credentials in `text`: URL userinfo passwords, `password=`-,
+/// `secret=`-, `token=`- and `api_key=`-style pairs (also as JSON members and
+/// with prefixed names such as `DB_PASSWORD`), bearer and basic credentials,
+/// PEM private keys and self-identifying token formats (AWS access key ids,
+/// GitHub, Slack, Stripe, Google API keys, JSON Web Tokens).
+///
+/// Returns the text unchanged, without allocating, when there is nothing to
+/// mask. The layer runs everything it logs through this function; use it for
+/// your own logs too.
+///
+/// ```
+/// use tower_redact::detect::mask_secrets;
+///
+/// let masked = mask_secrets("connect postgres://app:hunter2@db:5432/users failed");
+/// assert_eq!(masked, "connect postgres://app:***@db:5432/users failed");
+/// assert!(!mask_secrets(r#"{"password":"hunter2"}"#).contains("hunter2"));
+/// ```
+pub fn mask_secrets(text: &str) -> Cow<'_, str> {
+    let mut out = Cow::Borrowed(text);
+    for (re, replacement) in RULES.iter() {
+        let replaced = match re.replace_all(&out, *replacement) {
+            Cow::Owned(s) => Some(s),
+            Cow::Borrowed(_) => None,
+        };
+        if let Some(s) = replaced {
+            out = Cow::Owned(s);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_compiles() {
+        assert_eq!(RULES.len(), 5);
+    }
+
+    #[test]
+    fn clean_text_is_borrowed() {
+        let text = "user 42 not found at line 3";
+        assert!(matches!(mask_secrets(text), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn url_userinfo() {
+        assert_eq!(
+            mask_secrets("mysql://root:Sup3r-s3cret@10.0.0.5:3306/shop"),
+            "mysql://root:***@10.0.0.5:3306/shop"
+        );
+        assert_eq!(
+            mask_secrets("redis://:pa55word@cache:6379"),
+            "redis://:***@cache:6379"
+        );
+        // Cut off by a log bound before the `@`.
+        assert_eq!(mask_secrets("postgres://app:hunt"), "postgres://app:***");
+    }
+
+    #[test]
+    fn key_value_pairs() {
+        for (input, secret) in [
+            ("password=hunter2&user=bob", "hunter2"),
+            ("DB_PASSWORD='hunter2'", "hunter2"),
+            (r#"{"client_secret": "abc123xyz"}"#, "abc123xyz"),
+            ("x-api-key: k-99887766", "k-99887766"),
+            (
+                "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG",
+                "wJalrXUtnFEMI",
+            ),
+            ("access_token=ya29.a0AfH6SMB", "ya29"),
+            ("sessionid=abcdef0123", "abcdef0123"),
+        ] {
+            let masked = mask_secrets(input);
+            assert!(!masked.contains(secret), "{input} -> {masked}");
+            assert!(masked.contains("***"), "{input} -> {masked}");
+        }
+        assert_eq!(
+            mask_secrets("password=hunter2&user=bob"),
+            "password=***&user=bob"
+        );
+    }
+
+    #[test]
+    fn authorization_schemes() {
+        assert_eq!(
+            mask_secrets("Authorization: Bearer abcdefghijklmnop.qrs"),
+            "Authorization: Bearer ***"
+        );
+        assert_eq!(
+            mask_secrets("authorization: Basic dXNlcjpwYXNzd29yZA=="),
+            "authorization: Basic ***"
+        );
+    }
+
+    #[test]
+    fn pem_private_keys() {
+        let pem = "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn\n-----END RSA PRIVATE KEY-----\ndone";
+        let masked = mask_secrets(pem);
+        assert!(
+            !masked.contains("MIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn"),
+            "{masked}"
+        );
+        assert!(masked.ends_with("done"), "{masked}");
+        let cut = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC";
+        assert!(!mask_secrets(cut).contains("MIIEvQIBADAN"));
+    }
+
+    #[test]
+    fn token_formats() {
+        for token in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+            "xoxb-123456789012-abcdefghijkl",
+            "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+            "AIzaSyA-1234567890abcdefghijklmnopqrstu",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+        ] {
+            let text = format!("leaked {token} here");
+            assert_eq!(mask_secrets(&text), "leaked *** here", "{token}");
+        }
+    }
+}
