@@ -1,0 +1,161 @@
+//! The response body: the inner body passed through (with panics caught), or
+//! the rendered template.
+
+use crate::log::{self, PanicSite};
+use crate::request_id::RequestId;
+use crate::BoxError;
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use pin_project_lite::pin_project;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tracing::Span;
+
+pin_project! {
+    /// The body of a response that went through [`RedactService`](crate::RedactService).
+    ///
+    /// Either the inner body, streamed frame by frame without buffering or
+    /// boxing, or the bytes of a rewritten response. A panic while the inner
+    /// body is polled ends the body with a [`BodyPanicked`] error, which makes
+    /// the server abort the response instead of ending it cleanly: a client
+    /// never mistakes a truncated body for a complete one.
+    pub struct ResponseBody<B> {
+        #[pin]
+        kind: Kind<B>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<B> {
+        Pass {
+            #[pin]
+            inner: B,
+            watch: Watch,
+        },
+        Full {
+            data: Option<Bytes>,
+        },
+    }
+}
+
+/// What a passed-through body needs to report a panic: the request id and
+/// span, and whether it has already failed.
+struct Watch {
+    id: RequestId,
+    span: Span,
+    failed: bool,
+}
+
+impl<B> ResponseBody<B> {
+    pub(crate) fn pass(inner: B, id: RequestId, span: Span) -> Self {
+        ResponseBody {
+            kind: Kind::Pass {
+                inner,
+                watch: Watch {
+                    id,
+                    span,
+                    failed: false,
+                },
+            },
+        }
+    }
+
+    pub(crate) fn full(data: Bytes) -> Self {
+        ResponseBody {
+            kind: Kind::Full {
+                data: (!data.is_empty()).then_some(data),
+            },
+        }
+    }
+
+    pub(crate) fn empty() -> Self {
+        ResponseBody {
+            kind: Kind::Full { data: None },
+        }
+    }
+}
+
+impl<B> Body for ResponseBody<B>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match self.project().kind.project() {
+            KindProj::Full { data } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+            KindProj::Pass { inner, watch } => {
+                if watch.failed {
+                    return Poll::Ready(None);
+                }
+                let _entered = watch.span.enter();
+                match catch_unwind(AssertUnwindSafe(|| inner.poll_frame(cx))) {
+                    Ok(poll) => poll.map(|frame| frame.map(|f| f.map_err(Into::into))),
+                    Err(payload) => {
+                        watch.failed = true;
+                        log::panic_caught(&watch.id, PanicSite::BodyAfterHead, payload.as_ref());
+                        Poll::Ready(Some(Err(Box::new(BodyPanicked))))
+                    }
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            Kind::Full { data } => data.is_none(),
+            Kind::Pass { inner, watch } => {
+                watch.failed
+                    || catch_unwind(AssertUnwindSafe(|| inner.is_end_stream())).unwrap_or(false)
+            }
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Full { data } => {
+                SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
+            }
+            Kind::Pass { inner, .. } => {
+                catch_unwind(AssertUnwindSafe(|| inner.size_hint())).unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl<B> fmt::Debug for ResponseBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Pass { watch, .. } => f
+                .debug_struct("ResponseBody::Pass")
+                .field("request_id", &watch.id)
+                .finish_non_exhaustive(),
+            Kind::Full { data } => f
+                .debug_struct("ResponseBody::Full")
+                .field("len", &data.as_ref().map_or(0, Bytes::len))
+                .finish(),
+        }
+    }
+}
+
+/// The error a [`ResponseBody`] ends with when the inner body panicked after
+/// the response head was sent. It carries no panic text: the panic is logged
+/// with the request id, and the server aborts the response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyPanicked;
+
+impl fmt::Display for BodyPanicked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the response body panicked")
+    }
+}
+
+impl std::error::Error for BodyPanicked {}

@@ -1,0 +1,340 @@
+//! [`RedactLayer`], its builder, and the configuration the builder freezes.
+
+use crate::request_id::{RequestIdConfig, UuidVersion};
+use crate::response_headers::HeaderPolicy;
+use crate::service::RedactService;
+use crate::template::{Messages, Rendered, Template, TemplateError};
+use http::header::HeaderName;
+use http::StatusCode;
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use tower_layer::Layer;
+
+/// The default bound on what is read of a 5xx body for the server log.
+pub const DEFAULT_LOG_BODY_LIMIT: usize = 4096;
+
+/// Everything a request needs from the configuration, validated and
+/// precomputed once by [`RedactLayerBuilder::build`] and shared by every
+/// service the layer makes.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) request_id: RequestIdConfig,
+    pub(crate) template: Rendered,
+    pub(crate) headers: HeaderPolicy,
+    pub(crate) log_body_limit: usize,
+}
+
+/// A [`Layer`] that wraps a service in [`RedactService`].
+///
+/// `RedactLayer::default()` (or [`RedactLayer::new`]) is the production
+/// configuration; [`RedactLayer::builder`] changes it. Cloning is cheap: the
+/// configuration is shared.
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use tower_redact::RedactLayer;
+///
+/// let app: Router = Router::new()
+///     .route("/", get(|| async { "hello" }))
+///     .layer(RedactLayer::default());
+/// ```
+#[derive(Clone)]
+pub struct RedactLayer {
+    config: Arc<Config>,
+}
+
+impl RedactLayer {
+    /// The production defaults: ids in `x-request-id`, incoming ids trusted
+    /// when valid, UUID v4 otherwise, RFC 9457 problem+json, 4 KiB of each
+    /// 5xx body logged.
+    pub fn new() -> Self {
+        match RedactLayerBuilder::default().build() {
+            Ok(layer) => layer,
+            // The defaults are checked by this crate's tests; reaching this
+            // is a bug in the crate, found when the layer is built, never
+            // while a request is served.
+            Err(err) => panic!("tower-redact's default configuration is invalid: {err}"),
+        }
+    }
+
+    /// A builder to change the defaults.
+    pub fn builder() -> RedactLayerBuilder {
+        RedactLayerBuilder::default()
+    }
+}
+
+impl Default for RedactLayer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for RedactLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedactLayer")
+            .field("request_id_header", &self.config.request_id.header)
+            .field("trust_incoming_ids", &self.config.request_id.trust_incoming)
+            .field("uuid_version", &self.config.request_id.version)
+            .field("content_type", &self.config.template.content_type)
+            .field("log_body_limit", &self.config.log_body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> Layer<S> for RedactLayer {
+    type Service = RedactService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RedactService::with_config(inner, self.config.clone())
+    }
+}
+
+/// Builds a [`RedactLayer`]. Every check happens in [`build`](Self::build),
+/// so serving a request checks nothing.
+///
+/// ```
+/// use http::{header::HeaderName, StatusCode};
+/// use tower_redact::{RedactLayer, Template, UuidVersion};
+///
+/// let layer = RedactLayer::builder()
+///     .request_id_header(HeaderName::from_static("x-correlation-id"))
+///     .trust_incoming_ids(false)
+///     .uuid_version(UuidVersion::V7)
+///     .template(Template::error_envelope())
+///     .message(StatusCode::SERVICE_UNAVAILABLE, "We are down for maintenance.")
+///     .log_body_limit(1024)
+///     .keep_on_rewrite(HeaderName::from_static("x-ratelimit-reset"))
+///     .drop_on_rewrite(HeaderName::from_static("set-cookie"))
+///     .build()?;
+/// # drop(layer);
+/// # Ok::<(), tower_redact::BuildError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct RedactLayerBuilder {
+    request_id: RequestIdConfig,
+    template: Template,
+    messages: Messages,
+    headers: HeaderPolicy,
+    log_body_limit: usize,
+    errors: Vec<BuildError>,
+}
+
+impl Default for RedactLayerBuilder {
+    fn default() -> Self {
+        RedactLayerBuilder {
+            request_id: RequestIdConfig {
+                header: HeaderName::from_static("x-request-id"),
+                trust_incoming: true,
+                version: UuidVersion::V4,
+            },
+            template: Template::default(),
+            messages: Messages::default(),
+            headers: HeaderPolicy::default(),
+            log_body_limit: DEFAULT_LOG_BODY_LIMIT,
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl RedactLayerBuilder {
+    /// The header that carries the request id, in requests and responses.
+    /// Default: `x-request-id`.
+    pub fn request_id_header(mut self, name: HeaderName) -> Self {
+        self.request_id.header = name;
+        self
+    }
+
+    /// Whether a valid incoming id is kept (the default) or every request
+    /// gets a fresh one. Distrust incoming ids on a public edge where clients
+    /// could otherwise choose the id under which their requests are logged.
+    pub fn trust_incoming_ids(mut self, trust: bool) -> Self {
+        self.request_id.trust_incoming = trust;
+        self
+    }
+
+    /// The UUID version of generated ids. Default: [`UuidVersion::V4`].
+    pub fn uuid_version(mut self, version: UuidVersion) -> Self {
+        self.request_id.version = version;
+        self
+    }
+
+    /// The body of rewritten responses. Default: [`Template::problem_json`].
+    pub fn template(mut self, template: Template) -> Self {
+        self.template = template;
+        self
+    }
+
+    /// The public message of rewritten responses with this status, in place
+    /// of the built-in one. A handler can still choose another per response
+    /// with [`PublicMessage`](crate::PublicMessage). The status must be a
+    /// 4xx or 5xx.
+    pub fn message(mut self, status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
+        if status.is_client_error() || status.is_server_error() {
+            self.messages.set(status, message.into());
+        } else {
+            self.errors.push(BuildError::MessageStatus(status));
+        }
+        self
+    }
+
+    /// How many bytes of a 5xx body are read for the server log before the
+    /// body is dropped and replaced. `0` reads nothing. Default:
+    /// [`DEFAULT_LOG_BODY_LIMIT`]. The response is sent once this much was
+    /// read or the body ended, so keep it small.
+    pub fn log_body_limit(mut self, limit: usize) -> Self {
+        self.log_body_limit = limit;
+        self
+    }
+
+    /// Keeps this header of the inner response when the response is
+    /// rewritten. By default a rewrite keeps `access-control-*`, `vary`,
+    /// `retry-after`, `www-authenticate`, `proxy-authenticate`, `allow`,
+    /// `set-cookie`, and the browser security policies
+    /// (`strict-transport-security`, `content-security-policy`,
+    /// `x-frame-options`, `referrer-policy`, `permissions-policy`,
+    /// `cross-origin-*-policy`).
+    pub fn keep_on_rewrite(mut self, name: HeaderName) -> Self {
+        if !self.headers.preserved.contains(&name) {
+            self.headers.preserved.push(name);
+        }
+        self
+    }
+
+    /// Drops this header when a response is rewritten, e.g. `set-cookie` if
+    /// a failed request must never set a cookie. `content-type`,
+    /// `content-length`, `content-encoding`, `etag`, `last-modified`,
+    /// `expires` and `content-range` are always dropped (and replaced where
+    /// needed). `access-control-*` headers cannot be dropped here: a browser
+    /// could not read the error without them.
+    pub fn drop_on_rewrite(mut self, name: HeaderName) -> Self {
+        self.headers.preserved.retain(|n| *n != name);
+        self
+    }
+
+    /// Removes this header from every response. By default `server`,
+    /// `x-powered-by`, `x-aspnet-version` and `x-aspnetmvc-version` are
+    /// removed.
+    pub fn strip_header(mut self, name: HeaderName) -> Self {
+        if !self.headers.stripped.contains(&name) {
+            self.headers.stripped.push(name);
+        }
+        self
+    }
+
+    /// Stops removing this header from responses (e.g. `server`, if a
+    /// component outside this layer needs it).
+    pub fn keep_header(mut self, name: HeaderName) -> Self {
+        self.headers.stripped.retain(|n| *n != name);
+        self
+    }
+
+    /// Validates the configuration and renders the template for every
+    /// status.
+    pub fn build(self) -> Result<RedactLayer, BuildError> {
+        if let Some(err) = self.errors.into_iter().next() {
+            return Err(err);
+        }
+        // Content headers are replaced on a rewrite whatever the user asked.
+        let mut headers = self.headers;
+        headers.preserved.retain(|name| !is_content_header(name));
+        let template = self
+            .template
+            .render(&self.messages)
+            .map_err(BuildError::Template)?;
+        Ok(RedactLayer {
+            config: Arc::new(Config {
+                request_id: self.request_id,
+                template,
+                headers,
+                log_body_limit: self.log_body_limit,
+            }),
+        })
+    }
+}
+
+fn is_content_header(name: &HeaderName) -> bool {
+    use http::header::*;
+    [
+        CONTENT_TYPE,
+        CONTENT_LENGTH,
+        CONTENT_ENCODING,
+        ETAG,
+        LAST_MODIFIED,
+        EXPIRES,
+        CONTENT_RANGE,
+        TRANSFER_ENCODING,
+        CACHE_CONTROL,
+    ]
+    .contains(name)
+}
+
+/// Why [`RedactLayerBuilder::build`] refused a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The template is unusable.
+    Template(TemplateError),
+    /// A public message was given for a status that is never rewritten.
+    MessageStatus(StatusCode),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Template(err) => write!(f, "invalid template: {err}"),
+            BuildError::MessageStatus(status) => write!(
+                f,
+                "a public message was set for status {status}, which is never rewritten (only 4xx and 5xx are)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BuildError::Template(err) => Some(err),
+            BuildError::MessageStatus(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_build() {
+        let layer = RedactLayer::new();
+        assert_eq!(layer.config.request_id.header, "x-request-id");
+        assert!(layer.config.request_id.trust_incoming);
+        assert_eq!(layer.config.log_body_limit, DEFAULT_LOG_BODY_LIMIT);
+    }
+
+    #[test]
+    fn content_headers_cannot_be_kept() {
+        let layer = RedactLayer::builder()
+            .keep_on_rewrite(HeaderName::from_static("etag"))
+            .keep_on_rewrite(HeaderName::from_static("x-custom"))
+            .build()
+            .unwrap();
+        assert!(!layer.config.headers.preserved.iter().any(|n| n == "etag"));
+        assert!(layer
+            .config
+            .headers
+            .preserved
+            .iter()
+            .any(|n| n == "x-custom"));
+    }
+
+    #[test]
+    fn messages_only_for_error_statuses() {
+        let err = RedactLayer::builder()
+            .message(StatusCode::OK, "fine")
+            .build()
+            .unwrap_err();
+        assert_eq!(err, BuildError::MessageStatus(StatusCode::OK));
+    }
+}

@@ -1,0 +1,130 @@
+//! What the layer writes to the server log. Everything passes through
+//! [`mask_secrets`] and is bounded; text is logged with `Debug` formatting so
+//! that newlines and quotes in it cannot forge log lines.
+
+use crate::detect::mask_secrets;
+use crate::request_id::{Rejection, RequestId};
+use http::StatusCode;
+use std::any::Any;
+
+/// The most bytes of a panic message that reach the log.
+const PANIC_MESSAGE_LIMIT: usize = 2048;
+
+/// The text of a panic payload, bounded and masked.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    let text = if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.as_str()
+    } else {
+        "non-string panic payload"
+    };
+    mask_secrets(truncate(text, PANIC_MESSAGE_LIMIT)).into_owned()
+}
+
+/// `text` cut to at most `limit` bytes on a character boundary.
+fn truncate(text: &str, limit: usize) -> &str {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Where a panic was caught.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PanicSite {
+    Call,
+    Future,
+    BodyBeforeHead,
+    BodyAfterHead,
+}
+
+impl PanicSite {
+    fn as_str(self) -> &'static str {
+        match self {
+            PanicSite::Call => "service call",
+            PanicSite::Future => "response future",
+            PanicSite::BodyBeforeHead => "response body, before the head was sent",
+            PanicSite::BodyAfterHead => "response body, after the head was sent",
+        }
+    }
+}
+
+pub(crate) fn panic_caught(id: &RequestId, site: PanicSite, payload: &(dyn Any + Send)) {
+    let message = panic_message(payload);
+    match site {
+        PanicSite::BodyAfterHead => tracing::error!(
+            request_id = %id,
+            site = site.as_str(),
+            panic = ?message,
+            "panic while streaming the response body; aborting the response"
+        ),
+        _ => tracing::error!(
+            request_id = %id,
+            site = site.as_str(),
+            panic = ?message,
+            "panic caught; answering with the 500 template"
+        ),
+    }
+}
+
+/// What was read of an error response's original body.
+pub(crate) struct Original<'a> {
+    pub(crate) bytes: &'a [u8],
+    /// More body followed what was read.
+    pub(crate) truncated: bool,
+    /// The body failed or panicked while it was read.
+    pub(crate) failure: Option<String>,
+}
+
+pub(crate) fn server_error_rewritten(id: &RequestId, status: StatusCode, original: Original<'_>) {
+    let body = String::from_utf8_lossy(original.bytes);
+    let body = mask_secrets(&body);
+    tracing::error!(
+        request_id = %id,
+        status = status.as_u16(),
+        body = ?body,
+        body_truncated = original.truncated,
+        body_failure = original.failure.as_deref(),
+        "server error response replaced by the template"
+    );
+}
+
+pub(crate) fn incoming_id_rejected(id: &RequestId, rejection: Rejection) {
+    match rejection {
+        Rejection::Invalid(len) => tracing::debug!(
+            request_id = %id,
+            rejected_len = len,
+            "incoming request id is not 1-128 bytes of A-Z a-z 0-9 - _ . : and was replaced"
+        ),
+        Rejection::Repeated => tracing::debug!(
+            request_id = %id,
+            "several incoming request id headers; replaced"
+        ),
+        Rejection::Distrusted => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_messages_are_bounded_and_masked() {
+        let payload: Box<dyn Any + Send> = Box::new(format!(
+            "db postgres://app:hunter2@db/x {}",
+            "é".repeat(5000)
+        ));
+        let message = panic_message(payload.as_ref());
+        assert!(!message.contains("hunter2"));
+        assert!(message.len() <= PANIC_MESSAGE_LIMIT);
+        let payload: Box<dyn Any + Send> = Box::new("static str");
+        assert_eq!(panic_message(payload.as_ref()), "static str");
+        let payload: Box<dyn Any + Send> = Box::new(42_u8);
+        assert_eq!(panic_message(payload.as_ref()), "non-string panic payload");
+    }
+}

@@ -1,0 +1,320 @@
+//! The request id: validation of incoming ids and generation of new ones.
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use std::fmt;
+
+/// The longest incoming id that is kept, in bytes.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// The id of one request, as carried in the `x-request-id` header.
+///
+/// The layer puts it in the request extensions (so handlers can read it), in
+/// the request header (so a proxied backend sees it), in the response
+/// extensions and header, in the body of every rewritten response and in the
+/// tracing span around the request.
+///
+/// A `RequestId` only ever holds 1 to 128 bytes of `A-Z a-z 0-9 - _ . :`,
+/// which covers UUIDs, ULIDs and nginx's 32-hex `$request_id`, and is safe to
+/// put in a header, a JSON string and a log line without escaping.
+///
+/// ```
+/// use axum::{routing::get, Extension, Router};
+/// use tower_redact::{RedactLayer, RequestId};
+///
+/// async fn handler(Extension(id): Extension<RequestId>) -> String {
+///     format!("your request is {id}")
+/// }
+///
+/// let app: Router = Router::new()
+///     .route("/", get(handler))
+///     .layer(RedactLayer::default());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct RequestId(HeaderValue);
+
+impl RequestId {
+    /// Validates an incoming id: 1 to [`MAX_REQUEST_ID_LEN`] bytes, each one of
+    /// `A-Z a-z 0-9 - _ . :`.
+    ///
+    /// ```
+    /// use tower_redact::RequestId;
+    ///
+    /// assert!(RequestId::parse(b"01ARZ3NDEKTSV4RRFFQ69G5FAV").is_ok());
+    /// assert!(RequestId::parse(b"id with spaces").is_err());
+    /// assert!(RequestId::parse(b"").is_err());
+    /// ```
+    pub fn parse(bytes: &[u8]) -> Result<Self, InvalidRequestId> {
+        if !is_valid(bytes) {
+            return Err(InvalidRequestId { len: bytes.len() });
+        }
+        HeaderValue::from_bytes(bytes)
+            .map(RequestId)
+            .map_err(|_| InvalidRequestId { len: bytes.len() })
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        // Every constructor admits only visible ASCII, for which `to_str`
+        // cannot fail.
+        self.0.to_str().unwrap_or_default()
+    }
+
+    /// The id as a header value, ready to be cloned into a header map.
+    pub fn header_value(&self) -> &HeaderValue {
+        &self.0
+    }
+
+    fn from_validated(bytes: Bytes) -> Self {
+        match HeaderValue::from_maybe_shared(bytes) {
+            Ok(value) => RequestId(value),
+            // Unreachable for the ASCII we generate; a fixed, valid id keeps
+            // the request going rather than panicking.
+            Err(_) => RequestId(HeaderValue::from_static(
+                "00000000-0000-0000-0000-000000000000",
+            )),
+        }
+    }
+
+    pub(crate) fn generate(version: UuidVersion) -> Self {
+        let uuid = match version {
+            UuidVersion::V4 => uuid::Uuid::new_v4(),
+            UuidVersion::V7 => uuid::Uuid::now_v7(),
+        };
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        uuid.hyphenated().encode_lower(&mut text);
+        // `from_owner` keeps the 36 bytes in the one allocation that all the
+        // clones (extensions, headers, body) then share.
+        Self::from_validated(Bytes::from_owner(text))
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RequestId").field(&self.as_str()).finish()
+    }
+}
+
+/// The error of [`RequestId::parse`]. It carries the rejected value's length
+/// only: the value itself is attacker-controlled and must not reach a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidRequestId {
+    len: usize,
+}
+
+impl InvalidRequestId {
+    /// The length in bytes of the rejected value.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the rejected value was empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl fmt::Display for InvalidRequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid request id ({} bytes): expected 1 to {MAX_REQUEST_ID_LEN} bytes of A-Z a-z 0-9 - _ . :",
+            self.len
+        )
+    }
+}
+
+impl std::error::Error for InvalidRequestId {}
+
+/// Which UUID version the layer generates for requests without a usable id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum UuidVersion {
+    /// Random (version 4). The default.
+    #[default]
+    V4,
+    /// Time-ordered (version 7): ids sort by creation time, which suits log
+    /// stores and databases indexed by id. It reveals when the id was made.
+    V7,
+}
+
+/// Why the incoming header was not used. Logged instead of the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rejection {
+    /// More than one header with the id's name.
+    Repeated,
+    /// A value outside the accepted set; its length.
+    Invalid(usize),
+    /// The layer is configured to distrust incoming ids.
+    Distrusted,
+}
+
+/// The validated request-id settings of a layer.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestIdConfig {
+    pub(crate) header: HeaderName,
+    pub(crate) trust_incoming: bool,
+    pub(crate) version: UuidVersion,
+}
+
+/// The outcome of looking at a request's headers.
+pub(crate) struct Resolved {
+    pub(crate) id: RequestId,
+    /// Whether the request header already holds exactly this id.
+    pub(crate) kept: bool,
+    pub(crate) rejected: Option<Rejection>,
+}
+
+impl RequestIdConfig {
+    pub(crate) fn resolve(&self, headers: &HeaderMap) -> Resolved {
+        let mut values = headers.get_all(&self.header).iter();
+        let first = values.next();
+        let rejected = match first {
+            None => None,
+            Some(_) if !self.trust_incoming => Some(Rejection::Distrusted),
+            Some(_) if values.next().is_some() => Some(Rejection::Repeated),
+            Some(value) if is_valid(value.as_bytes()) => {
+                return Resolved {
+                    id: RequestId(value.clone()),
+                    kept: true,
+                    rejected: None,
+                };
+            }
+            Some(value) => Some(Rejection::Invalid(value.len())),
+        };
+        Resolved {
+            id: RequestId::generate(self.version),
+            kept: false,
+            rejected,
+        }
+    }
+}
+
+/// `A-Z a-z 0-9 - _ . :`
+const ALLOWED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b':');
+        b += 1;
+    }
+    table
+};
+
+fn is_valid(bytes: &[u8]) -> bool {
+    !bytes.is_empty()
+        && bytes.len() <= MAX_REQUEST_ID_LEN
+        && bytes.iter().all(|&b| ALLOWED[usize::from(b)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(trust: bool) -> RequestIdConfig {
+        RequestIdConfig {
+            header: HeaderName::from_static("x-request-id"),
+            trust_incoming: trust,
+            version: UuidVersion::V4,
+        }
+    }
+
+    fn is_uuid(id: &RequestId, version: usize) -> bool {
+        uuid::Uuid::parse_str(id.as_str()).is_ok_and(|u| u.get_version_num() == version)
+            && id.as_str().len() == 36
+    }
+
+    #[test]
+    fn accepts_common_id_formats() {
+        for id in [
+            "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "4bf92f3577b34da6a3ce929d0e0e4736",
+            "svc.orders:7_a-b",
+            "a",
+            &"x".repeat(MAX_REQUEST_ID_LEN),
+        ] {
+            assert!(RequestId::parse(id.as_bytes()).is_ok(), "{id}");
+        }
+    }
+
+    #[test]
+    fn rejects_unsafe_values() {
+        for id in [
+            &b""[..],
+            &[b'x'; MAX_REQUEST_ID_LEN + 1][..],
+            b"quote\"d",
+            b"back\\slash",
+            b"<script>",
+            b"with space",
+            b"tab\there",
+            b"new\nline",
+            b"nul\0",
+            "caf\u{e9}".as_bytes(),
+            b"semi;colon",
+            b"slash/",
+        ] {
+            let err = RequestId::parse(id).unwrap_err();
+            assert_eq!(err.len(), id.len());
+            assert!(
+                !err.to_string()
+                    .contains(String::from_utf8_lossy(id).as_ref())
+                    || id.is_empty()
+            );
+        }
+    }
+
+    #[test]
+    fn keeps_a_single_valid_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-request-id", HeaderValue::from_static("abc-123"));
+        let resolved = config(true).resolve(&headers);
+        assert!(resolved.kept);
+        assert_eq!(resolved.id.as_str(), "abc-123");
+        assert_eq!(resolved.rejected, None);
+    }
+
+    #[test]
+    fn replaces_absent_invalid_repeated_and_distrusted_ids() {
+        let empty = HeaderMap::new();
+        let resolved = config(true).resolve(&empty);
+        assert!(!resolved.kept && is_uuid(&resolved.id, 4));
+        assert_eq!(resolved.rejected, None);
+
+        let mut invalid = HeaderMap::new();
+        invalid.insert("x-request-id", HeaderValue::from_static("a b"));
+        let resolved = config(true).resolve(&invalid);
+        assert!(!resolved.kept && is_uuid(&resolved.id, 4));
+        assert_eq!(resolved.rejected, Some(Rejection::Invalid(3)));
+
+        let mut repeated = HeaderMap::new();
+        repeated.append("x-request-id", HeaderValue::from_static("one"));
+        repeated.append("x-request-id", HeaderValue::from_static("two"));
+        let resolved = config(true).resolve(&repeated);
+        assert!(!resolved.kept && is_uuid(&resolved.id, 4));
+        assert_eq!(resolved.rejected, Some(Rejection::Repeated));
+
+        let mut valid = HeaderMap::new();
+        valid.insert("x-request-id", HeaderValue::from_static("abc"));
+        let resolved = config(false).resolve(&valid);
+        assert!(!resolved.kept && is_uuid(&resolved.id, 4));
+        assert_eq!(resolved.rejected, Some(Rejection::Distrusted));
+    }
+
+    #[test]
+    fn generates_distinct_ids_of_the_chosen_version() {
+        let a = RequestId::generate(UuidVersion::V4);
+        let b = RequestId::generate(UuidVersion::V4);
+        assert_ne!(a, b);
+        assert!(is_uuid(&a, 4));
+        assert!(is_uuid(&RequestId::generate(UuidVersion::V7), 7));
+        assert!(RequestId::parse(a.as_str().as_bytes()).is_ok());
+    }
+}

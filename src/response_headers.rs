@@ -1,0 +1,168 @@
+//! Which headers a response keeps: version banners stripped from every
+//! response, an allow-list for rewritten ones, and the headers every error
+//! response carries.
+
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+/// Headers that reveal the server's software and version.
+pub(crate) const DEFAULT_STRIPPED: [&str; 4] = [
+    "server",
+    "x-powered-by",
+    "x-aspnet-version",
+    "x-aspnetmvc-version",
+];
+
+/// Headers a rewritten response keeps from the inner response, besides every
+/// `access-control-*` header. They steer the client (retry, authenticate,
+/// which methods exist), keep CORS and the browser's security policies in
+/// force, and none of them is a channel for error details. `set-cookie` is
+/// kept because authentication flows set or clear cookies on 401 and 403
+/// responses; error responses also carry `no-store`, so no shared cache keeps
+/// them.
+pub(crate) const DEFAULT_PRESERVED: [&str; 14] = [
+    "allow",
+    "content-security-policy",
+    "cross-origin-embedder-policy",
+    "cross-origin-opener-policy",
+    "cross-origin-resource-policy",
+    "permissions-policy",
+    "proxy-authenticate",
+    "referrer-policy",
+    "retry-after",
+    "set-cookie",
+    "strict-transport-security",
+    "vary",
+    "www-authenticate",
+    "x-frame-options",
+];
+
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+
+/// The validated header settings of a layer.
+#[derive(Debug, Clone)]
+pub(crate) struct HeaderPolicy {
+    pub(crate) stripped: Vec<HeaderName>,
+    pub(crate) preserved: Vec<HeaderName>,
+}
+
+impl Default for HeaderPolicy {
+    fn default() -> Self {
+        HeaderPolicy {
+            stripped: DEFAULT_STRIPPED
+                .iter()
+                .map(|n| HeaderName::from_static(n))
+                .collect(),
+            preserved: DEFAULT_PRESERVED
+                .iter()
+                .map(|n| HeaderName::from_static(n))
+                .collect(),
+        }
+    }
+}
+
+impl HeaderPolicy {
+    /// Removes the version-revealing headers.
+    pub(crate) fn strip(&self, headers: &mut HeaderMap) {
+        if headers.is_empty() {
+            return;
+        }
+        for name in &self.stripped {
+            headers.remove(name);
+        }
+    }
+
+    fn is_preserved(&self, name: &HeaderName) -> bool {
+        name.as_str().starts_with("access-control-") || self.preserved.contains(name)
+    }
+
+    /// The headers of a rewritten response: the preserved ones of `inner`,
+    /// without the stripped ones (which a user may also have preserved by
+    /// mistake).
+    pub(crate) fn rewritten(&self, inner: HeaderMap) -> HeaderMap {
+        let mut out = HeaderMap::with_capacity(8);
+        let mut keep = false;
+        let mut current: Option<HeaderName> = None;
+        for (name, value) in inner {
+            if let Some(name) = name {
+                keep = self.is_preserved(&name) && !self.stripped.contains(&name);
+                current = Some(name);
+            }
+            if let (true, Some(name)) = (keep, &current) {
+                out.append(name.clone(), value);
+            }
+        }
+        out
+    }
+}
+
+/// What every 4xx and 5xx response carries.
+pub(crate) fn mark_error(headers: &mut HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, NO_STORE);
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_version_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("server", HeaderValue::from_static("nginx/1.22.1"));
+        headers.insert("x-powered-by", HeaderValue::from_static("PHP/8.2"));
+        headers.insert("content-type", HeaderValue::from_static("text/plain"));
+        HeaderPolicy::default().strip(&mut headers);
+        assert_eq!(headers.len(), 1);
+        assert!(headers.contains_key("content-type"));
+    }
+
+    #[test]
+    fn rewritten_keeps_only_the_allow_list() {
+        let mut inner = HeaderMap::new();
+        for (name, value) in [
+            ("access-control-allow-origin", "https://app.example"),
+            ("access-control-expose-headers", "x-request-id"),
+            ("vary", "origin"),
+            ("retry-after", "30"),
+            ("set-cookie", "a=1"),
+            ("content-type", "text/html"),
+            ("content-length", "999"),
+            ("content-encoding", "gzip"),
+            ("etag", "\"abc\""),
+            ("last-modified", "Wed, 21 Oct 2015 07:28:00 GMT"),
+            ("expires", "0"),
+            ("content-range", "bytes 0-1/2"),
+            ("x-debug-trace", "at foo.rs:12"),
+            ("server", "hyper"),
+        ] {
+            inner.append(name, HeaderValue::from_static(value));
+        }
+        inner.append("set-cookie", HeaderValue::from_static("b=2"));
+        let out = HeaderPolicy::default().rewritten(inner);
+        let names: Vec<_> = out.keys().map(|k| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "access-control-allow-origin",
+                "access-control-expose-headers",
+                "vary",
+                "retry-after",
+                "set-cookie"
+            ]
+        );
+        assert_eq!(out.get_all("set-cookie").iter().count(), 2);
+    }
+
+    #[test]
+    fn marks_errors() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "cache-control",
+            HeaderValue::from_static("public, max-age=600"),
+        );
+        mark_error(&mut headers);
+        assert_eq!(headers["cache-control"], "no-store");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+    }
+}

@@ -1,0 +1,605 @@
+//! The JSON body of every rewritten response: presets, custom templates, and
+//! their rendering into per-status byte segments at build time.
+
+use crate::request_id::RequestId;
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode};
+use std::borrow::Cow;
+use std::fmt;
+
+/// The lowest and highest status a template is rendered for.
+const FIRST: u16 = 400;
+const LAST: u16 = 599;
+
+/// The body that replaces an error response.
+///
+/// Three shapes are available:
+/// - [`Template::problem_json`], the default: RFC 9457 `application/problem+json`
+///   with `type`, `title`, `status`, `detail`, and the extension members
+///   `code` and `request_id`;
+/// - [`Template::error_envelope`]: `{"error":{"status","code","message","request_id"}}`
+///   as `application/json`;
+/// - [`Template::custom`]: your own JSON with placeholders.
+///
+/// Whatever the shape, the layer renders it once per status when the layer
+/// is built; a rewrite then only copies bytes and the request id.
+///
+/// ```
+/// use tower_redact::{RedactLayer, Template};
+///
+/// let layer = RedactLayer::builder()
+///     .template(Template::error_envelope())
+///     .build()
+///     .unwrap();
+/// # drop(layer);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Template {
+    content_type: Cow<'static, str>,
+    source: Cow<'static, str>,
+}
+
+/// The placeholders a custom template may use.
+const PLACEHOLDERS: [(&str, Slot); 5] = [
+    ("{{request_id}}", Slot::RequestId),
+    ("{{message}}", Slot::Message),
+    ("{{status}}", Slot::Status),
+    ("{{title}}", Slot::Title),
+    ("{{code}}", Slot::Code),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    RequestId,
+    Message,
+    Status,
+    Title,
+    Code,
+}
+
+impl Default for Template {
+    fn default() -> Self {
+        Self::problem_json()
+    }
+}
+
+impl Template {
+    /// RFC 9457 problem details, `application/problem+json`:
+    ///
+    /// ```json
+    /// {"type":"about:blank","title":"Internal Server Error","status":500,
+    ///  "detail":"An internal error occurred.","code":"INTERNAL_ERROR",
+    ///  "request_id":"0f8fad5b-d9cb-469f-a165-70867728950e"}
+    /// ```
+    pub fn problem_json() -> Self {
+        Template {
+            content_type: Cow::Borrowed("application/problem+json"),
+            source: Cow::Borrowed(
+                r#"{"type":"about:blank","title":"{{title}}","status":{{status}},"detail":"{{message}}","code":"{{code}}","request_id":"{{request_id}}"}"#,
+            ),
+        }
+    }
+
+    /// The envelope many APIs already use, `application/json`:
+    ///
+    /// ```json
+    /// {"error":{"status":500,"code":"INTERNAL_ERROR",
+    ///  "message":"An internal error occurred.",
+    ///  "request_id":"0f8fad5b-d9cb-469f-a165-70867728950e"}}
+    /// ```
+    pub fn error_envelope() -> Self {
+        Template {
+            content_type: Cow::Borrowed("application/json"),
+            source: Cow::Borrowed(
+                r#"{"error":{"status":{{status}},"code":"{{code}}","message":"{{message}}","request_id":"{{request_id}}"}}"#,
+            ),
+        }
+    }
+
+    /// A template of your own: JSON text with placeholders, sent with the
+    /// given `Content-Type`.
+    ///
+    /// | placeholder | replaced by | where it may stand |
+    /// |---|---|---|
+    /// | `{{request_id}}` | the request id (required) | inside a JSON string |
+    /// | `{{message}}` | the public message, JSON-escaped | inside a JSON string |
+    /// | `{{title}}` | the status's reason phrase, e.g. `Not Found` | inside a JSON string |
+    /// | `{{code}}` | a stable code, e.g. `NOT_FOUND`, `INTERNAL_ERROR` | inside a JSON string |
+    /// | `{{status}}` | the status number, e.g. `503` | anywhere a number may |
+    ///
+    /// [`RedactLayerBuilder::build`](crate::RedactLayerBuilder::build) renders
+    /// it for every status from 400 to 599 and fails if one rendering is not
+    /// valid JSON, if the template has no `{{request_id}}`, if it names an
+    /// unknown placeholder, or if the content type is not a valid header
+    /// value; nothing is checked at request time.
+    ///
+    /// ```
+    /// use tower_redact::{RedactLayer, Template};
+    ///
+    /// let ok = Template::custom(
+    ///     "application/json",
+    ///     r#"{"ok":false,"status":{{status}},"reason":"{{message}}","trace":"{{request_id}}"}"#,
+    /// );
+    /// assert!(RedactLayer::builder().template(ok).build().is_ok());
+    ///
+    /// // `{{message}}` outside a string renders invalid JSON: refused at build time.
+    /// let bad = Template::custom("application/json", r#"{"reason":{{message}},"id":"{{request_id}}"}"#);
+    /// assert!(RedactLayer::builder().template(bad).build().is_err());
+    /// ```
+    pub fn custom(
+        content_type: impl Into<Cow<'static, str>>,
+        json: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Template {
+            content_type: content_type.into(),
+            source: json.into(),
+        }
+    }
+
+    /// Renders this template for every status, checking it once.
+    pub(crate) fn render(&self, messages: &Messages) -> Result<Rendered, TemplateError> {
+        let content_type = HeaderValue::from_str(&self.content_type)
+            .map_err(|_| TemplateError::ContentType(self.content_type.to_string()))?;
+        let pieces = split(&self.source)?;
+        if !pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Slot(Slot::RequestId)))
+        {
+            return Err(TemplateError::NoRequestId);
+        }
+        let statuses = (FIRST..=LAST)
+            .map(|code| {
+                let status = StatusCode::from_u16(code).map_err(|_| TemplateError::Status(code))?;
+                let rendered = StatusTemplate::new(&pieces, status, messages.get(status));
+                rendered.check(status)?;
+                Ok(rendered)
+            })
+            .collect::<Result<Vec<_>, TemplateError>>()?;
+        Ok(Rendered {
+            content_type,
+            statuses: statuses.into_boxed_slice(),
+        })
+    }
+}
+
+/// A piece of a parsed template source.
+enum Piece<'a> {
+    Text(&'a str),
+    Slot(Slot),
+}
+
+fn split(source: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
+    let mut pieces = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start..].find("}}").map(|end| end + 2) else {
+            break;
+        };
+        let name = &rest[start..start + len];
+        let slot = PLACEHOLDERS
+            .iter()
+            .find(|(text, _)| *text == name)
+            .map(|(_, slot)| *slot)
+            .ok_or_else(|| TemplateError::UnknownPlaceholder(name.to_string()))?;
+        if start > 0 {
+            pieces.push(Piece::Text(&rest[..start]));
+        }
+        pieces.push(Piece::Slot(slot));
+        rest = &rest[start + len..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest));
+    }
+    Ok(pieces)
+}
+
+/// One status's template: literal bytes around the two parts that vary per
+/// request, the request id and the public message.
+#[derive(Debug)]
+pub(crate) struct StatusTemplate {
+    segments: Box<[Segment]>,
+    literal_len: usize,
+    default_message: Box<str>,
+}
+
+#[derive(Debug)]
+enum Segment {
+    Literal(Box<[u8]>),
+    RequestId,
+    Message,
+}
+
+impl StatusTemplate {
+    fn new(pieces: &[Piece<'_>], status: StatusCode, message: &str) -> Self {
+        let title = title(status);
+        let code = code(status);
+        let mut segments = Vec::new();
+        let mut literal = String::new();
+        for piece in pieces {
+            match piece {
+                Piece::Text(text) => literal.push_str(text),
+                Piece::Slot(Slot::Status) => literal.push_str(status.as_str()),
+                Piece::Slot(Slot::Title) => literal.push_str(&json_escape(title)),
+                Piece::Slot(Slot::Code) => literal.push_str(&json_escape(&code)),
+                Piece::Slot(slot @ (Slot::RequestId | Slot::Message)) => {
+                    if !literal.is_empty() {
+                        segments.push(Segment::Literal(
+                            std::mem::take(&mut literal).into_bytes().into(),
+                        ));
+                    }
+                    segments.push(match slot {
+                        Slot::RequestId => Segment::RequestId,
+                        _ => Segment::Message,
+                    });
+                }
+            }
+        }
+        if !literal.is_empty() {
+            segments.push(Segment::Literal(literal.into_bytes().into()));
+        }
+        let literal_len = segments
+            .iter()
+            .map(|s| match s {
+                Segment::Literal(bytes) => bytes.len(),
+                _ => 0,
+            })
+            .sum();
+        StatusTemplate {
+            segments: segments.into_boxed_slice(),
+            literal_len,
+            default_message: json_escape(message).into(),
+        }
+    }
+
+    /// Renders with a sample id and a message full of characters that need
+    /// escaping, and parses the result.
+    fn check(&self, status: StatusCode) -> Result<(), TemplateError> {
+        let sample_id = RequestId::generate(crate::request_id::UuidVersion::V4);
+        let sample_message =
+            json_escape("sample \"message\" \\ with\ncontrol\u{1} </script> bytes");
+        let body = self.render(&sample_id, Some(&sample_message));
+        serde_json::from_slice::<serde_json::Value>(&body)
+            .map(|_| ())
+            .map_err(|err| TemplateError::InvalidJson {
+                status: status.as_u16(),
+                reason: err.to_string(),
+            })
+    }
+
+    /// The body for `id`, with `message` (already JSON-escaped) or the
+    /// default message. One allocation of exactly the body's size.
+    pub(crate) fn render(&self, id: &RequestId, message: Option<&str>) -> Bytes {
+        let message = message.unwrap_or(&self.default_message);
+        let id = id.as_str();
+        let mut len = self.literal_len;
+        for segment in self.segments.iter() {
+            match segment {
+                Segment::RequestId => len += id.len(),
+                Segment::Message => len += message.len(),
+                Segment::Literal(_) => {}
+            }
+        }
+        let mut body = Vec::with_capacity(len);
+        for segment in self.segments.iter() {
+            match segment {
+                Segment::Literal(bytes) => body.extend_from_slice(bytes),
+                Segment::RequestId => body.extend_from_slice(id.as_bytes()),
+                Segment::Message => body.extend_from_slice(message.as_bytes()),
+            }
+        }
+        Bytes::from(body)
+    }
+}
+
+/// A template rendered for every status from 400 to 599.
+#[derive(Debug)]
+pub(crate) struct Rendered {
+    pub(crate) content_type: HeaderValue,
+    statuses: Box<[StatusTemplate]>,
+}
+
+impl Rendered {
+    /// The template for `status`. Statuses the table does not cover (below
+    /// 400, or the non-standard 600 to 999) use the 500 template.
+    pub(crate) fn for_status(&self, status: StatusCode) -> (StatusCode, &StatusTemplate) {
+        let code = status.as_u16();
+        let (status, index) = if (FIRST..=LAST).contains(&code) {
+            (status, code - FIRST)
+        } else {
+            (StatusCode::INTERNAL_SERVER_ERROR, 500 - FIRST)
+        };
+        match self.statuses.get(usize::from(index)) {
+            Some(template) => (status, template),
+            // The table is built with one entry per status in range.
+            None => (status, &self.statuses[0]),
+        }
+    }
+}
+
+/// A response extension that chooses the public message of a rewritten
+/// response, in place of the status's default.
+///
+/// The text is sent to the client (JSON-escaped into the template's
+/// `{{message}}`), so it must be written for the client: the layer does not
+/// inspect it.
+///
+/// ```
+/// use axum::{http::StatusCode, response::IntoResponse};
+/// use tower_redact::PublicMessage;
+///
+/// async fn handler() -> impl IntoResponse {
+///     (
+///         StatusCode::SERVICE_UNAVAILABLE,
+///         [("retry-after", "600")],
+///         axum::Extension(PublicMessage::new("Down for maintenance until 10:00 UTC.")),
+///         "maintenance window 42 (db failover to replica-3)",
+///     )
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicMessage(Cow<'static, str>);
+
+impl PublicMessage {
+    /// A public message.
+    pub fn new(text: impl Into<Cow<'static, str>>) -> Self {
+        PublicMessage(text.into())
+    }
+
+    /// The message as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The default public message of every status, with overrides.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Messages {
+    overrides: Vec<(StatusCode, Cow<'static, str>)>,
+}
+
+impl Messages {
+    pub(crate) fn set(&mut self, status: StatusCode, message: Cow<'static, str>) {
+        self.overrides.retain(|(s, _)| *s != status);
+        self.overrides.push((status, message));
+    }
+
+    fn get(&self, status: StatusCode) -> &str {
+        self.overrides
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map(|(_, m)| m.as_ref())
+            .unwrap_or_else(|| default_message(status))
+    }
+}
+
+fn default_message(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "The request is invalid.",
+        401 => "Authentication is required.",
+        403 => "Access to this resource is denied.",
+        404 => "The resource was not found.",
+        405 => "The method is not allowed for this resource.",
+        408 => "The request took too long to arrive.",
+        409 => "The request conflicts with the current state of the resource.",
+        413 => "The request body is too large.",
+        415 => "The request's media type is not supported.",
+        429 => "Too many requests. Try again later.",
+        500 => "An internal error occurred.",
+        503 => "The service is temporarily unavailable. Try again later.",
+        504 => "The server did not complete the request in time.",
+        400..=499 => "The request could not be processed.",
+        _ => "The server could not complete the request.",
+    }
+}
+
+fn title(status: StatusCode) -> &'static str {
+    status
+        .canonical_reason()
+        .unwrap_or(if status.is_client_error() {
+            "Client Error"
+        } else {
+            "Server Error"
+        })
+}
+
+/// A stable, machine-readable code: the reason phrase in upper snake case
+/// (`NOT_FOUND`, `SERVICE_UNAVAILABLE`), `INTERNAL_ERROR` for 500.
+fn code(status: StatusCode) -> String {
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        return "INTERNAL_ERROR".to_string();
+    }
+    let mut code = String::new();
+    for c in title(status).chars() {
+        if c.is_ascii_alphanumeric() {
+            code.push(c.to_ascii_uppercase());
+        } else if c != '\'' && !code.ends_with('_') {
+            code.push('_');
+        }
+    }
+    code.trim_end_matches('_').to_string()
+}
+
+/// `text` as the inside of a JSON string (without the quotes).
+pub(crate) fn json_escape(text: &str) -> String {
+    let quoted = serde_json::Value::String(text.to_string()).to_string();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Why a template was refused at build time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TemplateError {
+    /// The content type is not a valid header value.
+    ContentType(String),
+    /// The template has no `{{request_id}}` placeholder.
+    NoRequestId,
+    /// The template names a placeholder that does not exist.
+    UnknownPlaceholder(String),
+    /// A status could not be represented.
+    Status(u16),
+    /// The template renders invalid JSON for this status.
+    InvalidJson {
+        /// The status whose rendering failed.
+        status: u16,
+        /// What the JSON parser said.
+        reason: String,
+    },
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TemplateError::ContentType(ct) => write!(f, "invalid template content type {ct:?}"),
+            TemplateError::NoRequestId => f.write_str("the template has no {{request_id}} placeholder"),
+            TemplateError::UnknownPlaceholder(name) => write!(
+                f,
+                "unknown placeholder {name} (known: {{{{request_id}}}}, {{{{message}}}}, {{{{status}}}}, {{{{title}}}}, {{{{code}}}})"
+            ),
+            TemplateError::Status(code) => write!(f, "status {code} cannot be represented"),
+            TemplateError::InvalidJson { status, reason } => {
+                write!(f, "the template renders invalid JSON for status {status}: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request_id::UuidVersion;
+
+    fn rendered(template: Template) -> Rendered {
+        template.render(&Messages::default()).unwrap()
+    }
+
+    fn json(bytes: &[u8]) -> serde_json::Value {
+        serde_json::from_slice(bytes).unwrap()
+    }
+
+    #[test]
+    fn problem_json_for_every_status() {
+        let table = rendered(Template::problem_json());
+        assert_eq!(table.content_type, "application/problem+json");
+        let id = RequestId::generate(UuidVersion::V4);
+        for code in FIRST..=LAST {
+            let status = StatusCode::from_u16(code).unwrap();
+            let (status, template) = table.for_status(status);
+            let body = json(&template.render(&id, None));
+            assert_eq!(body["status"], code);
+            assert_eq!(status.as_u16(), code);
+            assert_eq!(body["type"], "about:blank");
+            assert_eq!(body["request_id"], id.as_str());
+            assert!(!body["title"].as_str().unwrap().is_empty());
+            assert!(!body["detail"].as_str().unwrap().is_empty());
+        }
+        let (_, t500) = table.for_status(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = json(&t500.render(&id, None));
+        assert_eq!(body["title"], "Internal Server Error");
+        assert_eq!(body["code"], "INTERNAL_ERROR");
+        let (_, t503) = table.for_status(StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(json(&t503.render(&id, None))["code"], "SERVICE_UNAVAILABLE");
+        let (_, t418) = table.for_status(StatusCode::IM_A_TEAPOT);
+        assert_eq!(json(&t418.render(&id, None))["code"], "IM_A_TEAPOT");
+    }
+
+    #[test]
+    fn envelope_preset() {
+        let table = rendered(Template::error_envelope());
+        assert_eq!(table.content_type, "application/json");
+        let id = RequestId::parse(b"req-1").unwrap();
+        let (_, t) = table.for_status(StatusCode::BAD_GATEWAY);
+        let body = json(&t.render(&id, None));
+        assert_eq!(body["error"]["status"], 502);
+        assert_eq!(body["error"]["code"], "BAD_GATEWAY");
+        assert_eq!(body["error"]["request_id"], "req-1");
+    }
+
+    #[test]
+    fn statuses_outside_the_table_use_500() {
+        let table = rendered(Template::problem_json());
+        let (status, t) = table.for_status(StatusCode::from_u16(799).unwrap());
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        let id = RequestId::parse(b"x").unwrap();
+        assert_eq!(json(&t.render(&id, None))["status"], 500);
+    }
+
+    #[test]
+    fn generated_ids_give_constant_lengths() {
+        let table = rendered(Template::problem_json());
+        let (_, t) = table.for_status(StatusCode::INTERNAL_SERVER_ERROR);
+        let a = t.render(&RequestId::generate(UuidVersion::V4), None);
+        let b = t.render(&RequestId::generate(UuidVersion::V7), None);
+        assert_eq!(a.len(), b.len());
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn messages_are_escaped_and_overridable() {
+        let mut messages = Messages::default();
+        messages.set(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Down for \"maintenance\"".into(),
+        );
+        let table = Template::problem_json().render(&messages).unwrap();
+        let id = RequestId::parse(b"x").unwrap();
+        let (_, t) = table.for_status(StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            json(&t.render(&id, None))["detail"],
+            "Down for \"maintenance\""
+        );
+        let custom = json_escape("until 10:00\n<b>\"ok\"</b>");
+        assert_eq!(
+            json(&t.render(&id, Some(&custom)))["detail"],
+            "until 10:00\n<b>\"ok\"</b>"
+        );
+    }
+
+    #[test]
+    fn custom_templates_are_checked() {
+        let messages = Messages::default();
+        let ok = Template::custom(
+            "application/vnd.api+json",
+            r#"{"errors":[{"status":"{{status}}","code":"{{code}}","title":"{{title}}","detail":"{{message}}","meta":{"id":"{{request_id}}"}}]}"#,
+        );
+        assert!(ok.render(&messages).is_ok());
+        for (template, expected) in [
+            (
+                Template::custom("application/json", r#"{"detail":"{{message}}"}"#),
+                TemplateError::NoRequestId,
+            ),
+            (
+                Template::custom(
+                    "application/json",
+                    r#"{"id":"{{request_id}}","x":"{{oops}}"}"#,
+                ),
+                TemplateError::UnknownPlaceholder("{{oops}}".into()),
+            ),
+            (
+                Template::custom("bad\nvalue", r#"{"id":"{{request_id}}"}"#),
+                TemplateError::ContentType("bad\nvalue".into()),
+            ),
+        ] {
+            assert_eq!(template.render(&messages).unwrap_err(), expected);
+        }
+        for bad in [
+            r#"{"id":{{request_id}}}"#,
+            r#"{"id":"{{request_id}}","m":{{message}}}"#,
+            r#"{"id":"{{request_id}}""#,
+            r#"not json {{request_id}}"#,
+        ] {
+            let err = Template::custom("application/json", bad)
+                .render(&messages)
+                .unwrap_err();
+            assert!(
+                matches!(err, TemplateError::InvalidJson { status: 400, .. }),
+                "{bad}: {err}"
+            );
+        }
+    }
+}
