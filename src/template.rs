@@ -14,12 +14,12 @@ const LAST: u16 = 599;
 /// The body that replaces an error response.
 ///
 /// Three shapes are available:
-/// - [`Template::problem_json`], the default: RFC 9457 `application/problem+json`
+/// - [`Template::problem_json`], the default, RFC 9457 `application/problem+json`
 ///   with `type`, `title`, `status`, `detail`, and the extension members
 ///   `code` and `request_id`;
-/// - [`Template::error_envelope`]: `{"error":{"status","code","message","request_id"}}`
-///   as `application/json`;
-/// - [`Template::custom`]: your own JSON with placeholders.
+/// - [`Template::error_envelope`], the envelope
+///   `{"error":{"status","code","message","request_id"}}` as `application/json`;
+/// - [`Template::custom`], your own JSON with placeholders.
 ///
 /// Whatever the shape, the layer renders it once per status when the layer
 /// is built; a rewrite then only copies bytes and the request id.
@@ -373,7 +373,7 @@ impl Messages {
 }
 
 fn default_message(status: StatusCode) -> &'static str {
-    match status.as_u16() {
+    let specific = match status.as_u16() {
         400 => "The request is invalid.",
         401 => "Authentication is required.",
         403 => "Access to this resource is denied.",
@@ -387,8 +387,12 @@ fn default_message(status: StatusCode) -> &'static str {
         500 => "An internal error occurred.",
         503 => "The service is temporarily unavailable. Try again later.",
         504 => "The server did not complete the request in time.",
-        400..=499 => "The request could not be processed.",
-        _ => "The server could not complete the request.",
+        _ => "",
+    };
+    match specific {
+        "" if status.is_client_error() => "The request could not be processed.",
+        "" => "The server could not complete the request.",
+        message => message,
     }
 }
 
