@@ -1,0 +1,3 @@
+<?php
+http_response_code(500);
+phpinfo(INFO_GENERAL | INFO_CONFIGURATION | INFO_ENVIRONMENT | INFO_VARIABLES);
