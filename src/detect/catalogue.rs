@@ -314,7 +314,9 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         "php_error_prefix",
         StackTrace,
         &["PHP"],
-        Regex(r"PHP (?:Fatal error|Parse error|Warning|Notice|Deprecated|Error)\b|A PHP Error was encountered"),
+        Regex(
+            r"PHP (?:Fatal error|Parse error|Warning|Notice|Deprecated|Error)\b|A PHP Error was encountered",
+        ),
         2,
         40,
     ),
@@ -521,7 +523,14 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         60,
     ),
     // Oracle: `ORA-00942: table or view does not exist`, PL/SQL `PLS-00201`.
-    sig("oracle_error_code", Database, &["ORA-", "PLS-"], Regex(r"\b(?:ORA|PLS)-\d{4,5}\b"), 1, 8),
+    sig(
+        "oracle_error_code",
+        Database,
+        &["ORA-", "PLS-"],
+        Regex(r"\b(?:ORA|PLS)-\d{4,5}\b"),
+        1,
+        8,
+    ),
     // Oracle/DB2/JDBC driver names (ZAP's list): `Oracle Error`, `DB2 SQL
     // error: SQLCODE=-204`, `[IBM][CLI Driver][DB2/6000]`, `JDBC Driver`.
     sig(
@@ -536,14 +545,23 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         40,
     ),
     // Classic ASP ADO objects: `ADODB.Field error '800a0bcd'`.
-    sig("adodb_error", Database, &["ADODB."], Regex(r"ADODB\.[A-Z]\w+"), 0, 24),
+    sig(
+        "adodb_error",
+        Database,
+        &["ADODB."],
+        Regex(r"ADODB\.[A-Z]\w+"),
+        0,
+        24,
+    ),
     // PHP's database functions in warnings: `mysql_query():`, `pg_exec()
     // query failed:`, `PostgreSQL query failed: ERROR:`.
     sig(
         "php_db_query_failed",
         Database,
         &["uery failed:"],
-        Regex(r"(?:PostgreSQL|MySQL|pg_query\(\)|pg_exec\(\)|mysql_query\(\))[^\n]{0,40}[Qq]uery failed:|[Qq]uery failed: ERROR:"),
+        Regex(
+            r"(?:PostgreSQL|MySQL|pg_query\(\)|pg_exec\(\)|mysql_query\(\))[^\n]{0,40}[Qq]uery failed:|[Qq]uery failed: ERROR:",
+        ),
         64,
         16,
     ),
@@ -626,7 +644,9 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         "sql_statement_json",
         Database,
         &["\"sql\""],
-        Regex(r#""sql"\s*:\s*"\s*(?i:select|insert|update|delete|with|create|alter|drop|replace)\b"#),
+        Regex(
+            r#""sql"\s*:\s*"\s*(?i:select|insert|update|delete|with|create|alter|drop|replace)\b"#,
+        ),
         0,
         48,
     ),
@@ -637,7 +657,18 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "source_path_with_line",
         FilePath,
-        &[".rs:", ".js:", ".ts:", ".go:", ".rb:", ".py:", ".java:", ".php", "\", line ", ":line "],
+        &[
+            ".rs:",
+            ".js:",
+            ".ts:",
+            ".go:",
+            ".rb:",
+            ".py:",
+            ".java:",
+            ".php",
+            "\", line ",
+            ":line ",
+        ],
         Regex(concat!(
             r"(?:[A-Za-z]:)?(?:[\w.@+~-]+[/\\]+)+[\w.@+~-]+\.(?:rs|py|[cm]?js|jsx|tsx?|go|rb|php|java|kt|cs|vb|cfm)",
             r#"(?::\d+|\\?", line \d+|(?:</b>)? on line (?:<b>)?\d+|\(\d+\)|:line \d+)"#,
@@ -765,11 +796,32 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         100,
     ),
     // Slack tokens `xoxb-…`, `xoxp-…`.
-    sig("slack_token", Secret, &["xox"], Regex(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), 1, 80),
+    sig(
+        "slack_token",
+        Secret,
+        &["xox"],
+        Regex(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+        1,
+        80,
+    ),
     // Stripe live secret and restricted keys `sk_live_…`, `rk_live_…`.
-    sig("stripe_live_key", Secret, &["k_live_"], Regex(r"\b[rs]k_live_[A-Za-z0-9]{16,}"), 2, 120),
+    sig(
+        "stripe_live_key",
+        Secret,
+        &["k_live_"],
+        Regex(r"\b[rs]k_live_[A-Za-z0-9]{16,}"),
+        2,
+        120,
+    ),
     // Google API keys `AIza…` (39 characters).
-    sig("google_api_key", Secret, &["AIza"], Regex(r"\bAIza[0-9A-Za-z_-]{35}"), 1, 40),
+    sig(
+        "google_api_key",
+        Secret,
+        &["AIza"],
+        Regex(r"\bAIza[0-9A-Za-z_-]{35}"),
+        1,
+        40,
+    ),
     // JSON Web Tokens (header `{"alg"`, `{"typ"` or `{"kid"`, then a payload).
     sig(
         "json_web_token",
@@ -794,13 +846,41 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         300,
     ),
     // nginx error pages `<center>nginx/1.22.1</center>`.
-    sig("nginx_banner", VersionBanner, &["nginx/"], Regex(r"nginx/\d+\.\d+"), 0, 12),
+    sig(
+        "nginx_banner",
+        VersionBanner,
+        &["nginx/"],
+        Regex(r"nginx/\d+\.\d+"),
+        0,
+        12,
+    ),
     // IIS `Microsoft-IIS/10.0`.
-    sig("iis_banner", VersionBanner, &["Microsoft"], Regex(r"Microsoft-IIS/\d+\.\d+"), 0, 16),
+    sig(
+        "iis_banner",
+        VersionBanner,
+        &["Microsoft"],
+        Regex(r"Microsoft-IIS/\d+\.\d+"),
+        0,
+        16,
+    ),
     // PHP `PHP/8.2.7` (X-Powered-By, Apache signatures).
-    sig("php_banner", VersionBanner, &["PHP"], Regex(r"PHP/\d+\.\d+"), 0, 12),
+    sig(
+        "php_banner",
+        VersionBanner,
+        &["PHP"],
+        Regex(r"PHP/\d+\.\d+"),
+        0,
+        12,
+    ),
     // Werkzeug `Werkzeug/3.0.1 Python/3.11.7` (its development server).
-    sig("werkzeug_banner", VersionBanner, &["Werkzeug"], Regex(r"Werkzeug/\d+\.\d+"), 0, 16),
+    sig(
+        "werkzeug_banner",
+        VersionBanner,
+        &["Werkzeug"],
+        Regex(r"Werkzeug/\d+\.\d+"),
+        0,
+        16,
+    ),
     // Jetty `Powered by Jetty:// 9.4.51`, `Jetty(9.4.51.v20230217)`.
     sig(
         "jetty_banner",
@@ -821,7 +901,14 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         60,
     ),
     // ASP.NET yellow-screen footer `ASP.NET Version:4.8.4465.0`.
-    sig("aspnet_version", VersionBanner, &["ASP.NET"], Regex(r"ASP\.NET Version: ?\d+\.\d+"), 0, 24),
+    sig(
+        "aspnet_version",
+        VersionBanner,
+        &["ASP.NET"],
+        Regex(r"ASP\.NET Version: ?\d+\.\d+"),
+        0,
+        24,
+    ),
     // ────────────────────────────── debug pages ─────────────────────────────
     // Werkzeug debugger: `The debugger caught an exception in your WSGI
     // application`, `<title>… // Werkzeug Debugger</title>`.
@@ -836,7 +923,14 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     // Django with DEBUG on: `You're seeing this error because you have
     // <code>DEBUG = True</code>`, the technical 500 table `Django Version:`,
     // the 404 page `Django tried these URL patterns`.
-    sig("django_debug_true", DebugPage, &["DEBUG = True"], Anchor, 0, 0),
+    sig(
+        "django_debug_true",
+        DebugPage,
+        &["DEBUG = True"],
+        Anchor,
+        0,
+        0,
+    ),
     sig(
         "django_technical_page",
         DebugPage,
@@ -856,7 +950,14 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         48,
     ),
     // Whoops (PHP, Laravel ≤ 5): `Whoops! There was an error.`.
-    sig("whoops_page", DebugPage, &["Whoops! There was an error"], Anchor, 0, 0),
+    sig(
+        "whoops_page",
+        DebugPage,
+        &["Whoops! There was an error"],
+        Anchor,
+        0,
+        0,
+    ),
     // Laravel/Symfony class names in debug output: `Illuminate\Database\
     // QueryException`, `Symfony\Component\HttpKernel\…`.
     sig(
@@ -873,12 +974,21 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         "aspnet_error_page",
         DebugPage,
         &["Server Error in '", "ASP.NET"],
-        Regex(r"Server Error in '[^'\n]{0,200}' Application|ASP\.NET is configured to show verbose error messages"),
+        Regex(
+            r"Server Error in '[^'\n]{0,200}' Application|ASP\.NET is configured to show verbose error messages",
+        ),
         0,
         240,
     ),
     // Spring Boot `Whitelabel Error Page`.
-    sig("spring_whitelabel", DebugPage, &["Whitelabel Error Page"], Anchor, 0, 0),
+    sig(
+        "spring_whitelabel",
+        DebugPage,
+        &["Whitelabel Error Page"],
+        Anchor,
+        0,
+        0,
+    ),
     // Express's development error handler renders the stack as
     // `<pre>Error: boom<br> &nbsp; &nbsp;at f (/app/x.js:1:2)<br>…`.
     sig(
@@ -896,7 +1006,9 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         "classic_asp_error",
         DebugPage,
         &["Microsoft", "'ASP "],
-        Regex(r"Microsoft (?:VBScript|JScript) (?:runtime |compilation )?error|'ASP \d{4}(?: : [0-9a-fA-F]{8})?'"),
+        Regex(
+            r"Microsoft (?:VBScript|JScript) (?:runtime |compilation )?error|'ASP \d{4}(?: : [0-9a-fA-F]{8})?'",
+        ),
         0,
         48,
     ),
@@ -906,7 +1018,11 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "coldfusion_error",
         DebugPage,
-        &[".cfm", "Error Occurred While Processing Request", "Error Diagnostic Information"],
+        &[
+            ".cfm",
+            "Error Occurred While Processing Request",
+            "Error Diagnostic Information",
+        ],
         Regex(concat!(
             r"(?i:the error occurred in <b>|in the template file |Template: )[^<\n]{0,200}\.cfm",
             r"|\.cfm: line \d+|Error Occurred While Processing Request|Error Diagnostic Information",
@@ -931,12 +1047,21 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         "env_path_variable",
         EnvironmentDump,
         &["PATH"],
-        Regex(r#"\bPATH(?:=|\\?["']\s*:\s*\\?["'])/(?:usr/|bin|sbin|opt/|root/|home/)[^\s"']{0,200}:/"#),
+        Regex(
+            r#"\bPATH(?:=|\\?["']\s*:\s*\\?["'])/(?:usr/|bin|sbin|opt/|root/|home/)[^\s"']{0,200}:/"#,
+        ),
         1,
         230,
     ),
     // `HOME=/root`, `HOME=/home/deploy`.
-    sig("env_home_variable", EnvironmentDump, &["HOME="], Regex(r"\bHOME=/(?:root|home/[\w.-]+)\b"), 1, 40),
+    sig(
+        "env_home_variable",
+        EnvironmentDump,
+        &["HOME="],
+        Regex(r"\bHOME=/(?:root|home/[\w.-]+)\b"),
+        1,
+        40,
+    ),
     // Two or more `KEY=value` lines (or JSON members) where one name looks
     // like it holds a secret: `DB_PASSWORD=…\nREDIS_URL=…`.
     sig(
@@ -953,7 +1078,14 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         384,
     ),
     // Node.js code or dumps that mention `process.env`.
-    sig("node_process_env", EnvironmentDump, &["process.env"], Anchor, 0, 0),
+    sig(
+        "node_process_env",
+        EnvironmentDump,
+        &["process.env"],
+        Anchor,
+        0,
+        0,
+    ),
     // phpinfo(): `<title>PHP 8.2.7 - phpinfo()</title>`, `PHP Version 8.2.7`.
     sig(
         "phpinfo_page",

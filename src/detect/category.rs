@@ -108,7 +108,10 @@ mod tests {
         for (i, c) in Category::ALL.iter().enumerate() {
             assert_eq!(c.index(), i);
             assert_eq!(c.to_string(), c.as_str());
-            assert!(c.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            assert!(c
+                .as_str()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_'));
         }
     }
 }

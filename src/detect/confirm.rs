@@ -153,7 +153,9 @@ mod tests {
     fn urls_with_credentials() {
         assert!(url("postgres://app:hunter2@db:5432/shop"));
         assert!(url("connect to redis://:s3cret@cache:6379 failed"));
-        assert!(url("mongodb+srv://admin:pw@cluster0.abcde.mongodb.net/test"));
+        assert!(url(
+            "mongodb+srv://admin:pw@cluster0.abcde.mongodb.net/test"
+        ));
         assert!(url(r#"{"url":"mysql:\/\/root:pw@10.0.0.5\/shop"}"#));
         assert!(!url("https://example.com/users/42"));
         assert!(!url("https://user@example.com/"));
@@ -170,7 +172,10 @@ mod tests {
     #[test]
     fn private_addresses_need_a_port() {
         assert!(ip("connect ECONNREFUSED 10.0.3.7:5432", "10."));
-        assert!(ip("dial tcp 172.18.0.4:6379: connect: connection refused", "172."));
+        assert!(ip(
+            "dial tcp 172.18.0.4:6379: connect: connection refused",
+            "172."
+        ));
         assert!(ip("Failed to connect to 192.168.1.20 port 3306", "192."));
         assert!(ip("connection refused ('10.1.2.3', 5432)", "10."));
         assert!(ip("connect ECONNREFUSED 127.0.0.1:5432", "127."));
@@ -194,8 +199,14 @@ mod tests {
             loopback_name(s.as_bytes(), p, a.len()).is_some()
         };
         assert!(hit("connect ECONNREFUSED localhost:6379", "localhost:"));
-        assert!(hit("dial tcp [::1]:5432: connect: connection refused", "[::1]:"));
-        assert!(!hit("Origin http://localhost:3000 is not allowed", "localhost:"));
+        assert!(hit(
+            "dial tcp [::1]:5432: connect: connection refused",
+            "[::1]:"
+        ));
+        assert!(!hit(
+            "Origin http://localhost:3000 is not allowed",
+            "localhost:"
+        ));
         assert!(!hit("db.localhost:5432", "localhost:"));
         assert!(!hit("localhost: the machine you are on", "localhost:"));
     }

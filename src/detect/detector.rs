@@ -129,7 +129,11 @@ impl DetectorError {
 
 impl fmt::Display for DetectorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "leak detector signature `{}`: {}", self.signature, self.reason)
+        write!(
+            f,
+            "leak detector signature `{}`: {}",
+            self.signature, self.reason
+        )
     }
 }
 
@@ -264,8 +268,7 @@ impl Detector {
     ///
     /// Linear in the input; allocates nothing.
     pub fn scan(&self, haystack: &[u8]) -> Option<Finding> {
-        self.inner
-            .scan_slice(haystack, Accept::all(haystack.len()))
+        self.inner.scan_slice(haystack, Accept::all(haystack.len()))
     }
 
     /// Scans a body given as a sequence of chunks (for example the frames of
@@ -359,10 +362,7 @@ impl Inner {
             let end = hay.len().min(limit.saturating_add(group.max_len));
             let mut pos = accept.lo;
             while pos < limit && pos < end {
-                let Some(m) = group
-                    .automaton
-                    .find(Input::new(hay).span(pos..end))
-                else {
+                let Some(m) = group.automaton.find(Input::new(hay).span(pos..end)) else {
                     break;
                 };
                 let p = m.start();
