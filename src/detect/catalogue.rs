@@ -342,6 +342,26 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         0,
         384,
     ),
+    // serde_json errors in `Debug` output: `Error("expected value", line: 1,
+    // column: 21)` (the `Display` form, `expected value at line 1 column 21`,
+    // is a legitimate client-facing message and is not flagged).
+    sig(
+        "rust_debug_serde_error",
+        StackTrace,
+        &[", line: "],
+        Regex(r#"Error\("[^"\n]{0,200}", line: \d+, column: \d+\)"#),
+        220,
+        40,
+    ),
+    // tokio `JoinError::Panic(Id(16), "…", ..)` / `JoinError::Cancelled`.
+    sig(
+        "tokio_join_error",
+        StackTrace,
+        &["JoinError::"],
+        Anchor,
+        0,
+        0,
+    ),
     // ─────────────────────────── database errors ────────────────────────────
     // Constraint violations: PostgreSQL `duplicate key value violates unique
     // constraint "users_email_key"`, SQLite `UNIQUE constraint failed:
@@ -394,10 +414,10 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "sql_syntax_error",
         Database,
-        &["yntax ", "parse error"],
+        &["yntax", "parse error"],
         Regex(concat!(
             r"(?:syntax|parse) error at (?:or near|end of input)",
-            r"|error in your SQL syntax",
+            r"|error in your SQL syntax|check the manual that corresponds to your (?:MySQL|MariaDB) server",
             r"|Incorrect syntax near",
             r"|[Ss]yntax error (?:\([^)\n]{0,60}\) )?in (?:string in )?query expression",
         )),
@@ -590,9 +610,15 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "redis_error_reply",
         Database,
-        &["WRONGTYPE", "NOAUTH", "ERR "],
+        &[
+            "WRONGTYPE",
+            "NOAUTH",
+            "ERR ",
+            "redis.exceptions.",
+            "ReplyError",
+        ],
         Regex(concat!(
-            r"WRONGTYPE Operation|NOAUTH Authentication required",
+            r"WRONGTYPE Operation|\bNOAUTH |redis\.exceptions\.[A-Z]\w+|ReplyError",
             r"|\bERR (?:unknown command|wrong number of arguments|syntax error|value is not an integer",
             r"|invalid password|Client sent AUTH|max number of clients|DB index is out of range|invalid DB index)",
         )),
@@ -650,6 +676,36 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         0,
         48,
     ),
+    // libpq connection failures name the server: `connection to server at
+    // "10.0.3.12", port 5432 failed: Connection refused`, `connection to
+    // server on socket "/var/run/postgresql/.s.PGSQL.5432" failed`.
+    sig(
+        "postgres_connection_failed",
+        Database,
+        &["connection to server "],
+        Regex(r"connection to server (?:at|on socket) "),
+        0,
+        24,
+    ),
+    // sqlx::Error variants in `Debug` output: `ColumnNotFound("name")`,
+    // `RowNotFound`, `PoolTimedOut`, `ColumnDecode { index: .. }`.
+    sig(
+        "sqlx_error_debug",
+        Database,
+        &[
+            "NotFound",
+            "PoolTimedOut",
+            "PoolClosed",
+            "ColumnDecode",
+            "ColumnIndexOutOfBounds",
+        ],
+        Regex(concat!(
+            r"\b(?:ColumnNotFound|TypeNotFound|ColumnDecode|ColumnIndexOutOfBounds)\s*[({]",
+            r"|\b(?:RowNotFound|PoolTimedOut|PoolClosed)\b",
+        )),
+        24,
+        8,
+    ),
     // ────────────────────────────── file paths ──────────────────────────────
     // A source file with a line number: `src/handlers/user.rs:42:9`,
     // `/app/main.go:42`, `/srv/app/views.py", line 12`, `/var/www/x.php on
@@ -686,7 +742,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         Regex(concat!(
             r"(?:/home/[\w.-]+|/root|/var/www|/srv)/[^\s\x22'<>()\[\]{}|,;:=]{0,200}?",
             r"\.(?:rs|py|[cm]?js|jsx|tsx?|go|rb|php|java|kt|cs|ex|exs|erl|pl|pm|lua|c|cc|cpp|h|hpp|scala|inc",
-            r"|sh|env|ya?ml|toml|ini|conf|cfg|sqlite3?|db|pem|key|sql)\b",
+            r"|sh|env|ya?ml|toml|ini|conf|cfg|json|sqlite3?|db|pem|crt|key|sql)\b",
         )),
         0,
         230,
@@ -711,8 +767,10 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "fs_error_path",
         FilePath,
-        &["o such file or directory"],
+        &["o such file or directory", "ENOENT", "EACCES"],
         Regex(concat!(
+            r"[Nn]o such file or directory @ \w+ - (?:[A-Za-z]:)?[/\\]|",
+            r"(?:ENOENT|EACCES)[^\n]{0,200}?[\s'\x22:](?:[A-Za-z]:)?[/\\][\w.@-]+[/\\]|",
             r"(?:[A-Za-z]:)?[/\\][^\s:'\x22]{1,200}: [Nn]o such file or directory",
             r"|[Nn]o such file or directory(?::|,)? (?:open |stat |lstat |scandir )?'?(?:[A-Za-z]:)?[/\\]",
         )),
@@ -755,6 +813,18 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         )),
         256,
         300,
+    ),
+    // Credentials after `//` in a setting that failed to parse: `invalid
+    // DATABASE_URL 'postgres//app:s3cret@db:5432/shop'`.
+    sig(
+        "url_setting_credentials",
+        ConnectionString,
+        &["_URL", "_DSN", "_URI"],
+        Regex(
+            r"_(?:URL|DSN|URI)\b\W{0,8}[\w+.-]*:?//[^\s/:@'\x22]{0,64}:[^\s/@'\x22]{1,128}@[\w\[]",
+        ),
+        0,
+        240,
     ),
     // ──────────────────────────────── secrets ───────────────────────────────
     // PEM/OpenSSH/PGP private keys.
@@ -831,6 +901,16 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         1,
         384,
     ),
+    // Django's `SECRET_KEY` quoted in a settings error: `SECRET_KEY
+    // 'uf1o8&pr..' is too short`, `SECRET_KEY = "..."`.
+    sig(
+        "framework_secret_key",
+        Secret,
+        &["SECRET_KEY"],
+        Regex(r#"SECRET_KEY\\?["']?\s*[:=]?\s*\\?["'][^"'\s]{8,}"#),
+        0,
+        200,
+    ),
     // ─────────────────────────────── banners ────────────────────────────────
     // Apache httpd `Apache/2.4.57 (Debian) Server at example.com Port 80`,
     // `Apache/2.4.57`, Tomcat `Apache Tomcat/9.0.83`.
@@ -868,9 +948,9 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         "php_banner",
         VersionBanner,
         &["PHP"],
-        Regex(r"PHP/\d+\.\d+"),
+        Regex(r"PHP/\d+\.\d+|PHP \d+\.\d+\.\d+ Development Server"),
         0,
-        12,
+        40,
     ),
     // Werkzeug `Werkzeug/3.0.1 Python/3.11.7` (its development server).
     sig(
@@ -909,6 +989,18 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         0,
         24,
     ),
+    // JVM version strings: `OpenJDK 64-Bit Server VM 17.0.15+6-Debian`,
+    // `Java HotSpot(TM) 64-Bit Server VM 21.0.2+13`.
+    sig(
+        "jvm_version",
+        VersionBanner,
+        &["OpenJDK", "HotSpot"],
+        Regex(
+            r"(?:OpenJDK|HotSpot\(TM\)) (?:64-Bit )?(?:Server|Client) VM[ (,]{0,3}\d+\.\d+|OpenJDK Runtime Environment[^\n]{0,40}\d+\.\d+",
+        ),
+        0,
+        80,
+    ),
     // ────────────────────────────── debug pages ─────────────────────────────
     // Werkzeug debugger: `The debugger caught an exception in your WSGI
     // application`, `<title>… // Werkzeug Debugger</title>`.
@@ -926,10 +1018,10 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "django_debug_true",
         DebugPage,
-        &["DEBUG = True"],
-        Anchor,
+        &["DEBUG = True", "<code>DEBUG"],
+        Regex(r"DEBUG\s*=\s*True"),
         0,
-        0,
+        24,
     ),
     sig(
         "django_technical_page",

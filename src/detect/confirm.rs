@@ -102,6 +102,10 @@ pub(crate) fn private_ipv4(hay: &[u8], p: usize) -> Option<usize> {
         1
     } else if rest.starts_with(b" port ") {
         6
+    } else if rest.starts_with(b"\", port ") {
+        8
+    } else if rest.starts_with(b"\\\", port ") {
+        9
     } else if rest.starts_with(b"', ") || rest.starts_with(b"\", ") {
         3
     } else if rest.starts_with(b"\\\", ") {
@@ -180,6 +184,14 @@ mod tests {
         assert!(ip("connection refused ('10.1.2.3', 5432)", "10."));
         assert!(ip("connect ECONNREFUSED 127.0.0.1:5432", "127."));
         assert!(ip("upstream http://10.0.0.5:8080/api failed", "10."));
+        assert!(ip(
+            r#"connection to server at "10.0.3.12", port 5432 failed"#,
+            "10."
+        ));
+        assert!(ip(
+            r#"{"cause":"connection to server at \"10.0.3.12\", port 5432"}"#,
+            "10."
+        ));
         assert!(!ip("open http://127.0.0.1:8000/docs", "127."));
         assert!(!ip("version 10.2.3.4 released", "10."));
         assert!(!ip("released 10.2.3.4: fixes", "10."));
