@@ -108,7 +108,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "rust_backtrace_header",
         StackTrace,
-        &["tack backtrace:"],
+        &["backtrace:"],
         Regex(r"[Ss]tack backtrace:(?:\s|\\n)+0: "),
         1,
         40,
@@ -120,7 +120,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "rust_debug_error_kind",
         StackTrace,
-        &["kind: "],
+        &["{ kind: ", ", kind: "],
         Regex(r"\b[A-Z]\w* \{ (?:code: -?\d+, )?kind: [A-Z]\w*"),
         40,
         32,
@@ -170,9 +170,9 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "jvm_error_class",
         StackTrace,
-        &["java.lang."],
+        &[".lang."],
         Regex(r"java\.lang\.[A-Z]\w*(?:Error|Exception)\b"),
-        0,
+        4,
         60,
     ),
     // CPython: `Traceback (most recent call last):`.
@@ -189,19 +189,19 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "python_frame",
         StackTrace,
-        &["\", line "],
+        &["File \"", "File \\\""],
         Regex(r#"File \\?"[^"\n]{1,240}?\\?", line \d+"#),
-        250,
-        16,
+        0,
+        300,
     ),
     // `AttributeError: 'NoneType' object has no attribute 'id'`,
     // `module 'os' has no attribute 'x'`.
     sig(
         "python_attribute_error",
         StackTrace,
-        &["has no attribute", "NoneType"],
-        Regex(r"(?:'[\w.]+' object|module '[\w.]+') has no attribute '|'NoneType' object"),
-        120,
+        &["' object has", "NoneType"],
+        Regex(r"'[\w.]+' object has no attribute '|'NoneType' object"),
+        100,
         40,
     ),
     // OSError text: `[Errno 111] Connection refused`, `[Errno 2] No such file`.
@@ -232,23 +232,15 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         0,
         140,
     ),
-    // Go: `goroutine 1 [running]:` in a panic or a goroutine dump.
+    // Go goroutine dumps and panics: frames `\t/app/main.go:42 +0x1d`
+    // under `goroutine 1 [running]:`.
     sig(
-        "go_goroutine",
+        "go_stack_frame",
         StackTrace,
-        &["goroutine "],
-        Regex(r"goroutine \d+ \[[\w ,]{1,60}\]:"),
-        0,
-        80,
-    ),
-    // Go frames `\t/app/main.go:42 +0x1d`.
-    sig(
-        "go_frame",
-        StackTrace,
-        &[".go:"],
+        &["+0x"],
         Regex(r"\.go:\d+ \+0x[0-9a-f]+"),
-        0,
-        32,
+        16,
+        24,
     ),
     // Go runtime panics without the dump: `runtime error: invalid memory
     // address or nil pointer dereference`, `index out of range [5] ..`.
@@ -303,7 +295,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "php_stack_trace",
         StackTrace,
-        &["tack trace:"],
+        &["Stack trace:", "stack trace:"],
         Regex(r"[Ss]tack trace:(?:\s|<br\s*/?>|\\n)*#0 "),
         1,
         40,
@@ -313,7 +305,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "php_error_prefix",
         StackTrace,
-        &["PHP"],
+        &["PHP "],
         Regex(
             r"PHP (?:Fatal error|Parse error|Warning|Notice|Deprecated|Error)\b|A PHP Error was encountered",
         ),
@@ -334,12 +326,12 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "json_stack_field",
         StackTrace,
-        &["\"stack"],
+        &["tack\"", "tackTrace\"", "tack_trace\""],
         Regex(concat!(
-            r#""stack(?:_?[Tt]race)?"\s*:\s*(?:"[^"]{0,320}?\\n\s*(?:at |File |#\d|from )"#,
+            r#""stack(?:_?[Tt]race)?\\?"\s*:\s*(?:\\?"[^"]{0,320}?\\n\s*(?:at |File |#\d|from )"#,
             r#"|\[\s*"?\s*(?:at |File ))"#,
         )),
-        0,
+        2,
         384,
     ),
     // serde_json errors in `Debug` output: `Error("expected value", line: 1,
@@ -388,7 +380,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "postgres_undefined_object",
         Database,
-        &["\" does not exist"],
+        &["does not exist"],
         Regex(concat!(
             r#"\b(?:column|relation|database|role|schema|function|type|operator|sequence|index|table"#,
             r#"|constraint|extension|view) \\?"[^"\n]{1,128}\\?"(?: of relation \\?"[^"\n]{1,128}\\?")?"#,
@@ -401,7 +393,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "mysql_missing_table",
         Database,
-        &["' doesn't exist"],
+        &["doesn't exist"],
         Regex(r"Table '[^'\n]{1,128}' doesn't exist"),
         140,
         16,
@@ -414,7 +406,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "sql_syntax_error",
         Database,
-        &["yntax", "parse error"],
+        &["yntax"],
         Regex(concat!(
             r"(?:syntax|parse) error at (?:or near|end of input)",
             r"|error in your SQL syntax|check the manual that corresponds to your (?:MySQL|MariaDB) server",
@@ -448,7 +440,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "mysql_error_code",
         Database,
-        &["ER_"],
+        &["\"ER_", "'ER_", " ER_", "(ER_"],
         Regex(r"\bER_[A-Z][A-Z0-9_]{2,}"),
         1,
         40,
@@ -481,12 +473,11 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         "sql_server_message",
         Database,
         &[
-            "database selected",
+            "No database selected",
             "Column count",
             "Incorrect column",
             "Can't find record",
-            "ailed for user",
-            "denied for user",
+            "for user ",
         ],
         Regex(concat!(
             r"No database selected|Column count doesn't match value count",
@@ -546,7 +537,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "oracle_error_code",
         Database,
-        &["ORA-", "PLS-"],
+        &["ORA-"],
         Regex(r"\b(?:ORA|PLS)-\d{4,5}\b"),
         1,
         8,
@@ -556,7 +547,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "legacy_driver_name",
         Database,
-        &["Oracle ", "DB2", "JDBC"],
+        &["Oracle ", "DB2 ", "DB2/", "JDBC"],
         Regex(concat!(
             r"Oracle (?:DB2|Driver|Error|ODBC)\b|\bDB2 (?:Driver|Error|ODBC|SQL [Ee]rror)",
             r"|\[DB2/\w+\]|(?:ODBC|Oracle) DB2|JDBC (?:Driver|Error|MySQL|Oracle|SQL)|\[[\w ]{0,40}JDBC Driver\]",
@@ -578,22 +569,10 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "php_db_query_failed",
         Database,
-        &["uery failed:"],
-        Regex(
-            r"(?:PostgreSQL|MySQL|pg_query\(\)|pg_exec\(\)|mysql_query\(\))[^\n]{0,40}[Qq]uery failed:|[Qq]uery failed: ERROR:",
-        ),
-        64,
-        16,
-    ),
-    // PHP: `Warning: Supplied argument is not a valid MySQL result resource`
-    // and `.. not a valid File-Handle resource`.
-    sig(
-        "php_supplied_argument",
-        Database,
-        &["upplied argument is not a valid"],
-        Anchor,
-        0,
-        0,
+        &["(): "],
+        Regex(r"\b(?:mysqli?|pg|oci|sqlsrv|mssql|sqlite|odbc|ibase|db2)_\w+\(\): "),
+        40,
+        4,
     ),
     // MongoDB drivers: `MongoServerError: E11000 duplicate key error
     // collection: shop.users index: email_1`, `MongoNetworkError`.
@@ -659,7 +638,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "prisma_error",
         Database,
-        &["risma"],
+        &["Prisma", "`prisma."],
         Regex(r"PrismaClient\w*Error|Invalid `prisma\.\w+\.\w+\(\)` invocation"),
         9,
         48,
@@ -669,7 +648,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "sql_statement_json",
         Database,
-        &["\"sql\""],
+        &["sql\""],
         Regex(
             r#""sql"\s*:\s*"\s*(?i:select|insert|update|delete|with|create|alter|drop|replace)\b"#,
         ),
@@ -682,7 +661,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "postgres_connection_failed",
         Database,
-        &["connection to server "],
+        &["onnection to server"],
         Regex(r"connection to server (?:at|on socket) "),
         0,
         24,
@@ -692,13 +671,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "sqlx_error_debug",
         Database,
-        &[
-            "NotFound",
-            "PoolTimedOut",
-            "PoolClosed",
-            "ColumnDecode",
-            "ColumnIndexOutOfBounds",
-        ],
+        &["NotFound", "Pool", "Column"],
         Regex(concat!(
             r"\b(?:ColumnNotFound|TypeNotFound|ColumnDecode|ColumnIndexOutOfBounds)\s*[({]",
             r"|\b(?:RowNotFound|PoolTimedOut|PoolClosed)\b",
@@ -722,7 +695,8 @@ pub(crate) static CATALOGUE: &[Signature] = &[
             ".py:",
             ".java:",
             ".php",
-            "\", line ",
+            "File \"",
+            "File \\\"",
             ":line ",
         ],
         Regex(concat!(
@@ -767,7 +741,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "fs_error_path",
         FilePath,
-        &["o such file or directory", "ENOENT", "EACCES"],
+        &["o such ", "ENOENT", "EACCES"],
         Regex(concat!(
             r"[Nn]o such file or directory @ \w+ - (?:[A-Za-z]:)?[/\\]|",
             r"(?:ENOENT|EACCES)[^\n]{0,200}?[\s'\x22:](?:[A-Za-z]:)?[/\\][\w.@-]+[/\\]|",
@@ -819,7 +793,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "url_setting_credentials",
         ConnectionString,
-        &["_URL", "_DSN", "_URI"],
+        &["_URL", "_URI"],
         Regex(
             r"_(?:URL|DSN|URI)\b\W{0,8}[\w+.-]*:?//[^\s/:@'\x22]{0,64}:[^\s/@'\x22]{1,128}@[\w\[]",
         ),
@@ -860,7 +834,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "github_token",
         Secret,
-        &["ghp_", "ghs_", "gho_", "github_pat_"],
+        &["ghp_", "ghs_", "github_pat_"],
         Regex(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,})"),
         1,
         100,
@@ -896,7 +870,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "json_web_token",
         Secret,
-        &["eyJhbGci", "eyJ0eXAi", "eyJraWQi"],
+        &["eyJ"],
         Regex(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}"),
         1,
         384,
@@ -906,7 +880,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "framework_secret_key",
         Secret,
-        &["SECRET_KEY"],
+        &["SECRET"],
         Regex(r#"SECRET_KEY\\?["']?\s*[:=]?\s*\\?["'][^"'\s]{8,}"#),
         0,
         200,
@@ -947,7 +921,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "php_banner",
         VersionBanner,
-        &["PHP"],
+        &["PHP/", "PHP "],
         Regex(r"PHP/\d+\.\d+|PHP \d+\.\d+\.\d+ Development Server"),
         0,
         40,
@@ -1007,20 +981,21 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "werkzeug_debugger",
         DebugPage,
-        &["Werkzeug", "debugger caught an exception"],
-        Regex(r"Werkzeug Debugger|debugger caught an exception"),
+        &["Werkzeug"],
+        Regex(r"Werkzeug Debugger|Werkzeug powered traceback"),
         0,
         20,
     ),
     // Django with DEBUG on: `You're seeing this error because you have
     // <code>DEBUG = True</code>`, the technical 500 table `Django Version:`,
-    // the 404 page `Django tried these URL patterns`.
+    // the 404 page `Django tried these URL patterns`. The production pages'
+    // `More information is available with DEBUG=True.` is not flagged.
     sig(
         "django_debug_true",
         DebugPage,
-        &["DEBUG = True", "<code>DEBUG"],
-        Regex(r"DEBUG\s*=\s*True"),
-        0,
+        &["DEBUG"],
+        Regex(r"<code>DEBUG\s*=\s*True\s*</code>|because you have DEBUG\s*=\s*True"),
+        16,
         24,
     ),
     sig(
@@ -1036,7 +1011,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "rails_error_page",
         DebugPage,
-        &["Action Controller: Exception caught", "ActionController::"],
+        &["Action"],
         Regex(r"Action Controller: Exception caught|ActionController::[A-Z]\w+"),
         0,
         48,
@@ -1110,11 +1085,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "coldfusion_error",
         DebugPage,
-        &[
-            ".cfm",
-            "Error Occurred While Processing Request",
-            "Error Diagnostic Information",
-        ],
+        &[".cfm"],
         Regex(concat!(
             r"(?i:the error occurred in <b>|in the template file |Template: )[^<\n]{0,200}\.cfm",
             r"|\.cfm: line \d+|Error Occurred While Processing Request|Error Diagnostic Information",
@@ -1127,9 +1098,9 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "servlet_error",
         DebugPage,
-        &["ervlet"],
+        &["Servlet"],
         Regex(r"Servlet Error|Servlet\.service\(\) for servlet"),
-        1,
+        0,
         24,
     ),
     // ─────────────────────────── environment dumps ──────────────────────────
@@ -1173,16 +1144,16 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "node_process_env",
         EnvironmentDump,
-        &["process.env"],
-        Anchor,
-        0,
-        0,
+        &["ss.env"],
+        Regex(r"process\.env\b"),
+        5,
+        8,
     ),
     // phpinfo(): `<title>PHP 8.2.7 - phpinfo()</title>`, `PHP Version 8.2.7`.
     sig(
         "phpinfo_page",
         EnvironmentDump,
-        &["PHP"],
+        &["PHP "],
         Regex(r"PHP Version \d+\.\d+|PHP \d+\.\d+\.\d+ - phpinfo\(\)"),
         0,
         40,
@@ -1205,9 +1176,9 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "loopback_name_with_port",
         PrivateAddress,
-        &["localhost:", "[::1]:"],
+        &["lhost:", "[::1]:"],
         LoopbackName,
-        3,
+        8,
         8,
     ),
     // Node.js resolver failures name internal hosts: `getaddrinfo ENOTFOUND

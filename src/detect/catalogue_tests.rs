@@ -113,7 +113,7 @@ fn stack_traces() {
             r#"{"message":"boom","stack":"Error: boom\n    at Object.<anonymous> (/app/index.js:3:9)\n    at Module._compile (node:internal/modules/cjs/loader:1256:14)"}"#,
             r#"{"stack":"Error: boom\n    at <anonymous>"}"#,
             "panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4a2b3c]\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d",
-            "goroutine 34 [running]:\nnet/http.(*conn).serve.func1()",
+            "goroutine 34 [running]:\nnet/http.(*conn).serve.func1()\n\t/usr/local/go/src/net/http/server.go:1868 +0x8e",
             "System.NullReferenceException: Object reference not set to an instance of an object.\n   at Api.Controllers.UsersController.Get(Int32 id) in C:\\src\\Api\\Controllers\\UsersController.cs:line 42",
             "   at Api.Services.Db.Query()\n--- End of stack trace from previous location ---\n   at Api.Program.Main()",
             "<br />\n<b>Fatal error</b>:  Uncaught Error: Call to undefined function foo() in /var/www/html/index.php:3\nStack trace:\n#0 {main}\n  thrown in <b>/var/www/html/index.php</b> on line <b>3</b><br />",
@@ -319,7 +319,7 @@ fn debug_pages() {
         Category::DebugPage,
         &[
             "<title>KeyError: 'user' // Werkzeug Debugger</title>",
-            "The debugger caught an exception in your WSGI application.",
+            "<p>The debugger caught an exception in your WSGI application.</p><div class=\"footer\">Brought to you by <strong class=\"arthur\">DON'T PANIC</strong>, your friendly Werkzeug powered traceback interpreter.</div>",
             "You're seeing this error because you have <code>DEBUG = True</code> in your Django settings file.",
             "<tr><th scope=\"row\">Django Version:</th><td>4.2.7</td></tr>",
             "<title>Action Controller: Exception caught</title>",

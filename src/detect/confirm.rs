@@ -116,9 +116,20 @@ pub(crate) fn private_ipv4(hay: &[u8], p: usize) -> Option<usize> {
     is_port(&rest[port_at.min(rest.len())..]).then_some(p)
 }
 
-/// `localhost:PORT` or `[::1]:PORT` (the anchor includes the colon) that is
-/// not the host of a URL and not part of a longer host name. Returns `p`.
-pub(crate) fn loopback_name(hay: &[u8], p: usize, len: usize) -> Option<usize> {
+/// `localhost:PORT` or `[::1]:PORT` that is not the host of a URL and not
+/// part of a longer host name. The anchor is `[::1]:` or `lhost:` (the tail
+/// of `localhost:`, whose `loca` would make a poor prefilter fingerprint);
+/// returns the offset where the host name starts.
+pub(crate) fn loopback_name(hay: &[u8], anchor: usize, len: usize) -> Option<usize> {
+    let p = if hay.get(anchor) == Some(&b'[') {
+        anchor
+    } else {
+        let start = anchor.checked_sub(4)?;
+        if hay.get(start..anchor)? != b"loca" {
+            return None;
+        }
+        start
+    };
     if p >= 2 && &hay[p - 2..p] == b"//" {
         return None;
     }
@@ -128,7 +139,7 @@ pub(crate) fn loopback_name(hay: &[u8], p: usize, len: usize) -> Option<usize> {
             return None;
         }
     }
-    is_port(hay.get(p + len..)?).then_some(p)
+    is_port(hay.get(anchor + len..)?).then_some(p)
 }
 
 /// 1–5 digits with a value ≤ 65535, not followed by another digit.
@@ -209,6 +220,10 @@ mod tests {
         let hit = |s: &str, a: &str| {
             let p = s.find(a).unwrap_or(0);
             loopback_name(s.as_bytes(), p, a.len()).is_some()
+        };
+        let hit = |s: &str, a: &str| {
+            let a = if a == "localhost:" { "lhost:" } else { a };
+            hit(s, a)
         };
         assert!(hit("connect ECONNREFUSED localhost:6379", "localhost:"));
         assert!(hit(
