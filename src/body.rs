@@ -1,10 +1,12 @@
 //! The response body: the inner body passed through (with panics caught), or
 //! the rendered template.
 
+use crate::inspect::ends;
 use crate::log::{self, PanicSite};
 use crate::request_id::RequestId;
 use crate::BoxError;
 use bytes::Bytes;
+use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 use std::fmt;
@@ -17,7 +19,9 @@ pin_project! {
     /// The body of a response that went through [`RedactService`](crate::RedactService).
     ///
     /// Either the inner body, streamed frame by frame without buffering or
-    /// boxing, or the bytes of a rewritten response. A panic while the inner
+    /// boxing; or the chunks of an inspected body replayed as they were read
+    /// (followed, for a body inspected only in part, by the rest of it); or
+    /// the bytes of a rewritten response. A panic while the inner
     /// body is polled ends the body with a [`BodyPanicked`] error, which makes
     /// the server abort the response instead of ending it cleanly: a client
     /// never mistakes a truncated body for a complete one.
@@ -33,6 +37,14 @@ pin_project! {
         Pass {
             #[pin]
             inner: B,
+            watch: Watch,
+        },
+        Replay {
+            chunks: std::vec::IntoIter<Bytes>,
+            trailers: Option<HeaderMap>,
+            // The unread rest of a body inspected only in part. Boxed because
+            // it was polled, pinned, before this body existed.
+            rest: Option<Pin<Box<B>>>,
             watch: Watch,
         },
         Full {
@@ -54,6 +66,27 @@ impl<B> ResponseBody<B> {
         ResponseBody {
             kind: Kind::Pass {
                 inner,
+                watch: Watch {
+                    id,
+                    span,
+                    failed: false,
+                },
+            },
+        }
+    }
+
+    pub(crate) fn replay(
+        chunks: Vec<Bytes>,
+        trailers: Option<HeaderMap>,
+        rest: Option<Pin<Box<B>>>,
+        id: RequestId,
+        span: Span,
+    ) -> Self {
+        ResponseBody {
+            kind: Kind::Replay {
+                chunks: chunks.into_iter(),
+                trailers,
+                rest,
                 watch: Watch {
                     id,
                     span,
@@ -92,18 +125,19 @@ where
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match self.project().kind.project() {
             KindProj::Full { data } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-            KindProj::Pass { inner, watch } => {
-                if watch.failed {
-                    return Poll::Ready(None);
+            KindProj::Pass { inner, watch } => watch.poll(inner, cx),
+            KindProj::Replay {
+                chunks,
+                trailers,
+                rest,
+                watch,
+            } => {
+                if let Some(chunk) = chunks.next() {
+                    return Poll::Ready(Some(Ok(Frame::data(chunk))));
                 }
-                let _entered = watch.span.enter();
-                match catch_unwind(AssertUnwindSafe(|| inner.poll_frame(cx))) {
-                    Ok(poll) => poll.map(|frame| frame.map(|f| f.map_err(Into::into))),
-                    Err(payload) => {
-                        watch.failed = true;
-                        log::panic_caught(&watch.id, PanicSite::BodyAfterHead, payload.as_ref());
-                        Poll::Ready(Some(Err(Box::new(BodyPanicked))))
-                    }
+                match rest {
+                    Some(rest) => watch.poll(rest.as_mut(), cx),
+                    None => Poll::Ready(trailers.take().map(|t| Ok(Frame::trailers(t)))),
                 }
             }
         }
@@ -112,9 +146,18 @@ where
     fn is_end_stream(&self) -> bool {
         match &self.kind {
             Kind::Full { data } => data.is_none(),
-            Kind::Pass { inner, watch } => {
-                watch.failed
-                    || catch_unwind(AssertUnwindSafe(|| inner.is_end_stream())).unwrap_or(false)
+            Kind::Pass { inner, watch } => watch.failed || ends(inner),
+            Kind::Replay {
+                chunks,
+                trailers,
+                rest,
+                watch,
+            } => {
+                chunks.len() == 0
+                    && match rest {
+                        Some(rest) => watch.failed || ends(rest),
+                        None => trailers.is_none(),
+                    }
             }
         }
     }
@@ -124,11 +167,54 @@ where
             Kind::Full { data } => {
                 SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
             }
-            Kind::Pass { inner, .. } => {
-                catch_unwind(AssertUnwindSafe(|| inner.size_hint())).unwrap_or_default()
+            Kind::Pass { inner, .. } => hint(inner),
+            Kind::Replay { chunks, rest, .. } => {
+                let buffered: u64 = chunks.as_slice().iter().map(|c| c.len() as u64).sum();
+                let Some(rest) = rest else {
+                    return SizeHint::with_exact(buffered);
+                };
+                let rest = hint(rest);
+                let mut total = SizeHint::new();
+                total.set_lower(buffered.saturating_add(rest.lower()));
+                if let Some(upper) = rest.upper() {
+                    total.set_upper(buffered.saturating_add(upper));
+                }
+                total
             }
         }
     }
+}
+
+impl Watch {
+    /// Polls the inner body inside the request span, turning a panic into a
+    /// [`BodyPanicked`] error once, and the end of the body after it.
+    fn poll<B>(
+        &mut self,
+        inner: Pin<&mut B>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>>
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        if self.failed {
+            return Poll::Ready(None);
+        }
+        let _entered = self.span.enter();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll_frame(cx))) {
+            Ok(poll) => poll.map(|frame| frame.map(|f| f.map_err(Into::into))),
+            Err(payload) => {
+                self.failed = true;
+                log::panic_caught(&self.id, PanicSite::BodyAfterHead, payload.as_ref());
+                Poll::Ready(Some(Err(Box::new(BodyPanicked))))
+            }
+        }
+    }
+}
+
+/// `size_hint`, with a panic taken as "nothing known".
+fn hint<B: Body>(body: &B) -> SizeHint {
+    catch_unwind(AssertUnwindSafe(|| body.size_hint())).unwrap_or_default()
 }
 
 impl<B> fmt::Debug for ResponseBody<B> {
@@ -137,6 +223,11 @@ impl<B> fmt::Debug for ResponseBody<B> {
             Kind::Pass { watch, .. } => f
                 .debug_struct("ResponseBody::Pass")
                 .field("request_id", &watch.id)
+                .finish_non_exhaustive(),
+            Kind::Replay { watch, rest, .. } => f
+                .debug_struct("ResponseBody::Replay")
+                .field("request_id", &watch.id)
+                .field("partial", &rest.is_some())
                 .finish_non_exhaustive(),
             Kind::Full { data } => f
                 .debug_struct("ResponseBody::Full")

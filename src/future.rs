@@ -1,8 +1,11 @@
 //! The response future: catches panics while the inner future runs, decides
-//! what each response becomes, and reads what a rewrite logs.
+//! what each response becomes, and reads the bodies that must be read before
+//! the head can be sent (a 5xx for the log, a 4xx or opted-in 2xx to scan).
 
 use crate::body::ResponseBody;
-use crate::layer::Config;
+use crate::detect::Finding;
+use crate::inspect::{ends, CollectEnd, Collected, Deadline};
+use crate::layer::{Config, Fallback};
 use crate::log::{self, Original, PanicSite};
 use crate::request_id::RequestId;
 use crate::response_headers::mark_error;
@@ -42,24 +45,51 @@ pin_project! {
 
 pin_project! {
     #[project = StateProj]
+    #[project_replace = StateReplace]
     enum State<F, B> {
         /// The inner future is running.
         Calling {
             #[pin]
             future: F,
         },
-        /// An error response is being read for the log before its rewrite.
+        /// A body is read before the head is decided; the body is dropped
+        /// or replayed in full afterwards, so it can stay pinned here.
         Reading {
             #[pin]
             body: B,
-            parts: Option<Parts>,
-            read: Vec<u8>,
+            #[pin]
+            deadline: Deadline,
+            job: Job,
+        },
+        /// A body is read only in part (the rest may be streamed on), so it
+        /// is boxed: what was polled pinned can then move into the response.
+        ReadingPart {
+            body: Pin<Box<B>>,
+            #[pin]
+            deadline: Deadline,
+            job: Job,
         },
         /// The inner `call` panicked.
         Panicked,
         /// The response was returned.
         Done,
     }
+}
+
+/// Why a body is being read, and what was read.
+struct Job {
+    parts: Option<Parts>,
+    collected: Collected,
+    purpose: Purpose,
+    limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// A 5xx: read for the log, then replaced whatever it says.
+    LogServerError,
+    /// A 4xx, or a 2xx when success bodies are scanned: scanned for leaks.
+    Scan,
 }
 
 impl<F, B> ResponseFuture<F, B> {
@@ -109,70 +139,52 @@ where
                             return Poll::Ready(Err(err));
                         }
                     };
-                    if !is_server_error(response.status()) {
-                        this.state.set(State::Done);
-                        return Poll::Ready(Ok(ctx.pass(response)));
+                    match ctx.decide(response) {
+                        Decision::Respond(response) => {
+                            this.state.set(State::Done);
+                            return Poll::Ready(Ok(response));
+                        }
+                        Decision::Read { body, job } => this.state.set(State::Reading {
+                            body,
+                            deadline: Deadline::after(ctx.config.inspect.timeout),
+                            job,
+                        }),
+                        Decision::ReadPart { body, job } => this.state.set(State::ReadingPart {
+                            body,
+                            deadline: Deadline::after(ctx.config.inspect.timeout),
+                            job,
+                        }),
                     }
-                    let (parts, body) = response.into_parts();
-                    let empty = ends(&body);
-                    if ctx.config.log_body_limit == 0 || ctx.head || empty {
-                        this.state.set(State::Done);
-                        let original = Original {
-                            bytes: &[],
-                            truncated: !empty && !ctx.head,
-                            failure: None,
-                        };
-                        return Poll::Ready(Ok(ctx.rewrite_server_error(parts, original)));
-                    }
-                    this.state.set(State::Reading {
-                        body,
-                        parts: Some(parts),
-                        read: Vec::new(),
-                    });
                 }
                 StateProj::Reading {
-                    mut body,
-                    parts,
-                    read,
+                    body,
+                    deadline,
+                    job,
                 } => {
-                    let end = match poll_read(body.as_mut(), cx, read, ctx.config.log_body_limit) {
-                        Poll::Pending => return Poll::Pending,
+                    let end = match job.collected.poll_body(body, cx, job.limit) {
                         Poll::Ready(end) => end,
+                        Poll::Pending if deadline.expired(cx) => CollectEnd::TimedOut,
+                        Poll::Pending => return Poll::Pending,
                     };
-                    let read = std::mem::take(read);
-                    let parts = parts.take();
+                    let response = ctx.conclude(job, end, None);
                     this.state.set(State::Done);
-                    let response = match (parts, end) {
-                        (Some(parts), ReadEnd::Complete) => {
-                            let original = Original {
-                                bytes: &read,
-                                truncated: false,
-                                failure: None,
-                            };
-                            ctx.rewrite_server_error(parts, original)
+                    return Poll::Ready(Ok(response));
+                }
+                StateProj::ReadingPart {
+                    body,
+                    deadline,
+                    job,
+                } => {
+                    let end = match job.collected.poll_body(body.as_mut(), cx, job.limit) {
+                        Poll::Ready(end) => end,
+                        Poll::Pending if deadline.expired(cx) => CollectEnd::TimedOut,
+                        Poll::Pending => return Poll::Pending,
+                    };
+                    let response = match this.state.as_mut().project_replace(State::Done) {
+                        StateReplace::ReadingPart { body, mut job, .. } => {
+                            ctx.conclude(&mut job, end, Some(body))
                         }
-                        (Some(parts), ReadEnd::Truncated) => {
-                            let original = Original {
-                                bytes: &read,
-                                truncated: true,
-                                failure: None,
-                            };
-                            ctx.rewrite_server_error(parts, original)
-                        }
-                        (Some(parts), ReadEnd::Failed(err)) => {
-                            let failure = Some(format!("body error: {err}"));
-                            let original = Original {
-                                bytes: &read,
-                                truncated: false,
-                                failure,
-                            };
-                            ctx.rewrite_server_error(parts, original)
-                        }
-                        (_, ReadEnd::Panicked(payload)) => {
-                            log::panic_caught(&ctx.id, PanicSite::BodyBeforeHead, payload.as_ref());
-                            ctx.panic_response()
-                        }
-                        (None, _) => ctx.panic_response(),
+                        _ => ctx.panic_response(),
                     };
                     return Poll::Ready(Ok(response));
                 }
@@ -189,55 +201,11 @@ where
     }
 }
 
-/// How reading a body for the log ended.
-enum ReadEnd {
-    /// The body ended within the limit.
-    Complete,
-    /// The limit was reached; more may follow.
-    Truncated,
-    Failed(BoxError),
-    Panicked(Box<dyn Any + Send>),
-}
-
-/// Reads `body` into `read` until it ends, fails, panics or `limit` bytes
-/// were read. Trailers are ignored.
-fn poll_read<B>(
-    mut body: Pin<&mut B>,
-    cx: &mut Context<'_>,
-    read: &mut Vec<u8>,
-    limit: usize,
-) -> Poll<ReadEnd>
-where
-    B: Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
-{
-    loop {
-        let frame = match catch_unwind(AssertUnwindSafe(|| body.as_mut().poll_frame(cx))) {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(None)) => return Poll::Ready(ReadEnd::Complete),
-            Ok(Poll::Ready(Some(Ok(frame)))) => frame,
-            Ok(Poll::Ready(Some(Err(err)))) => return Poll::Ready(ReadEnd::Failed(err.into())),
-            Err(payload) => return Poll::Ready(ReadEnd::Panicked(payload)),
-        };
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        let room = limit.saturating_sub(read.len());
-        read.extend_from_slice(&data[..data.len().min(room)]);
-        if data.len() >= room {
-            let more = data.len() > room || !ends(&*body);
-            return Poll::Ready(if more {
-                ReadEnd::Truncated
-            } else {
-                ReadEnd::Complete
-            });
-        }
-    }
-}
-
-/// `is_end_stream`, with a panic taken as "not known to end".
-fn ends<B: Body>(body: &B) -> bool {
-    catch_unwind(AssertUnwindSafe(|| body.is_end_stream())).unwrap_or(false)
+/// What to do with the response the inner service produced.
+enum Decision<B> {
+    Respond(Response<ResponseBody<B>>),
+    Read { body: B, job: Job },
+    ReadPart { body: Pin<Box<B>>, job: Job },
 }
 
 /// 5xx, and the non-standard 600 to 999 that `http` admits.
@@ -245,7 +213,207 @@ fn is_server_error(status: StatusCode) -> bool {
     status.as_u16() >= 500
 }
 
+/// Whether the body is compressed or otherwise encoded, so that its bytes
+/// cannot be scanned as they are.
+fn is_encoded(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .any(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"))
+}
+
+/// Streams that must not be held back: server-sent events and gRPC.
+fn is_stream_protocol(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.as_bytes())
+        .is_some_and(|ct| {
+            ct.starts_with(b"text/event-stream") || ct.starts_with(b"application/grpc")
+        })
+}
+
 impl RequestContext {
+    /// Classifies the response head once.
+    fn decide<B>(&self, response: Response<B>) -> Decision<B>
+    where
+        B: Body<Data = Bytes>,
+    {
+        let status = response.status();
+        let inspect = &self.config.inspect;
+        if is_server_error(status) {
+            let (parts, body) = response.into_parts();
+            let limit = self.config.log_body_limit;
+            if limit == 0 || self.head || ends(&body) {
+                let original = Original {
+                    bytes: &[],
+                    truncated: !self.head && limit == 0 && !ends(&body),
+                    failure: None,
+                };
+                return Decision::Respond(self.rewrite_server_error(parts, original));
+            }
+            return Decision::Read {
+                body,
+                job: Job::new(parts, Purpose::LogServerError, limit),
+            };
+        }
+        if status.is_client_error() && inspect.client_errors {
+            let (parts, body) = response.into_parts();
+            if let Some(finding) = self.scan_headers(&parts) {
+                log::leak_rewritten(&self.id, parts.status, &finding, b"", "a header");
+                return Decision::Respond(self.rewrite(parts));
+            }
+            if self.head || ends(&body) {
+                return Decision::Respond(self.pass(Response::from_parts(parts, body)));
+            }
+            if is_encoded(&parts) {
+                return match inspect.if_encoded {
+                    Fallback::Rewrite => {
+                        log::uninspectable(&self.id, parts.status, "the body is encoded");
+                        Decision::Respond(self.rewrite(parts))
+                    }
+                    Fallback::Pass => {
+                        Decision::Respond(self.pass(Response::from_parts(parts, body)))
+                    }
+                };
+            }
+            let too_large = body.size_hint().lower() > inspect.limit as u64;
+            if too_large && inspect.if_too_large == Fallback::Rewrite {
+                log::uninspectable(
+                    &self.id,
+                    status,
+                    "the body is larger than the inspection limit",
+                );
+                return Decision::Respond(self.rewrite(parts));
+            }
+            let job = Job::new(parts, Purpose::Scan, inspect.limit);
+            return match inspect.if_too_large {
+                Fallback::Rewrite => Decision::Read { body, job },
+                Fallback::Pass => Decision::ReadPart {
+                    body: Box::pin(body),
+                    job,
+                },
+            };
+        }
+        if inspect.success_bodies
+            && status.is_success()
+            && status != StatusCode::NO_CONTENT
+            && !self.head
+            && !ends(response.body())
+        {
+            let (parts, body) = response.into_parts();
+            if is_encoded(&parts) || is_stream_protocol(&parts) {
+                return Decision::Respond(self.pass(Response::from_parts(parts, body)));
+            }
+            return Decision::ReadPart {
+                body: Box::pin(body),
+                job: Job::new(parts, Purpose::Scan, inspect.limit),
+            };
+        }
+        Decision::Respond(self.pass(response))
+    }
+
+    /// Scans the headers that will reach the client; the stripped ones
+    /// (version banners) are removed anyway, so they do not condemn the
+    /// response.
+    fn scan_headers(&self, parts: &Parts) -> Option<Finding> {
+        let detector = &self.config.inspect.detector;
+        let stripped = &self.config.headers.stripped;
+        parts
+            .headers
+            .iter()
+            .filter(|(name, _)| !stripped.contains(name))
+            .find_map(|(name, value)| detector.scan_header(name, value))
+    }
+
+    /// Decides a response whose body was read (in full, or up to the limit
+    /// with `rest` the part not read).
+    fn conclude<B>(
+        &self,
+        job: &mut Job,
+        end: CollectEnd,
+        rest: Option<Pin<Box<B>>>,
+    ) -> Response<ResponseBody<B>>
+    where
+        B: Body<Data = Bytes>,
+    {
+        let Some(mut parts) = job.parts.take() else {
+            return self.panic_response();
+        };
+        let collected = std::mem::take(&mut job.collected);
+        let log_limit = self.config.log_body_limit;
+        let (overflow, timed_out) = match end {
+            CollectEnd::Complete => (false, false),
+            CollectEnd::Overflow => (true, false),
+            CollectEnd::TimedOut => (true, true),
+            CollectEnd::Panicked(payload) => {
+                log::panic_caught(&self.id, PanicSite::BodyBeforeHead, payload.as_ref());
+                return self.panic_response();
+            }
+            CollectEnd::Failed(err) => {
+                let failure = Some(format!("body error: {err}"));
+                let read = collected.prefix(log_limit);
+                let original = Original {
+                    bytes: &read,
+                    truncated: false,
+                    failure,
+                };
+                if job.purpose == Purpose::LogServerError {
+                    return self.rewrite_server_error(parts, original);
+                }
+                // The body broke while it was inspected: what it would have
+                // said is unknown, and the client cannot get it whole anyway.
+                parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+                return self.rewrite_server_error(parts, original);
+            }
+        };
+        if job.purpose == Purpose::LogServerError {
+            let read = collected.prefix(log_limit);
+            let original = Original {
+                bytes: &read,
+                truncated: overflow || collected.len > log_limit,
+                failure: None,
+            };
+            return self.rewrite_server_error(parts, original);
+        }
+        // A body that ended is not polled again: some bodies panic if they
+        // are polled after their end.
+        let rest = if overflow { rest } else { None };
+        if overflow && rest.is_none() {
+            let why = if timed_out {
+                "the body did not arrive within the inspection time bound"
+            } else {
+                "the body ran past the inspection limit"
+            };
+            log::uninspectable(&self.id, parts.status, why);
+            return self.rewrite(parts);
+        }
+        let finding = self.config.inspect.detector.scan_chunks(&collected.chunks);
+        if let Some(finding) = finding {
+            let read = collected.prefix(log_limit);
+            log::leak_rewritten(&self.id, parts.status, &finding, &read, "the body");
+            if !parts.status.is_client_error() {
+                // A success body that carries an error: answer as the
+                // server error it is.
+                parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+            }
+            return self.rewrite(parts);
+        }
+        self.finish_head(&mut parts);
+        if parts.status.is_client_error() {
+            mark_error(&mut parts.headers);
+        }
+        let body = ResponseBody::replay(
+            collected.chunks,
+            collected.trailers,
+            rest,
+            self.id.clone(),
+            self.body_span(),
+        );
+        Response::from_parts(parts, body)
+    }
+
     /// Headers every response gets: the id, and no version banners.
     fn finish_head(&self, parts: &mut Parts) {
         self.config.headers.strip(&mut parts.headers);
@@ -256,18 +424,24 @@ impl RequestContext {
         parts.extensions.insert(self.id.clone());
     }
 
+    fn body_span(&self) -> Span {
+        if self.span.is_disabled() {
+            Span::none()
+        } else {
+            self.span.clone()
+        }
+    }
+
     fn pass<B>(&self, response: Response<B>) -> Response<ResponseBody<B>> {
         let (mut parts, body) = response.into_parts();
         self.finish_head(&mut parts);
         if parts.status.is_client_error() {
             mark_error(&mut parts.headers);
         }
-        let span = if self.span.is_disabled() {
-            Span::none()
-        } else {
-            self.span.clone()
-        };
-        Response::from_parts(parts, ResponseBody::pass(body, self.id.clone(), span))
+        Response::from_parts(
+            parts,
+            ResponseBody::pass(body, self.id.clone(), self.body_span()),
+        )
     }
 
     fn rewrite_server_error<B>(
@@ -280,7 +454,7 @@ impl RequestContext {
     }
 
     /// The template for the response's status, with the preserved headers.
-    pub(crate) fn rewrite<B>(&self, mut parts: Parts) -> Response<ResponseBody<B>> {
+    fn rewrite<B>(&self, mut parts: Parts) -> Response<ResponseBody<B>> {
         let (status, template) = self.config.template.for_status(parts.status);
         parts.status = status;
         parts.headers = self
@@ -308,10 +482,20 @@ impl RequestContext {
     }
 
     pub(crate) fn panic_response<B>(&self) -> Response<ResponseBody<B>> {
-        let mut response = Response::new(());
-        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-        let (parts, ()) = response.into_parts();
+        let (mut parts, ()) = Response::new(()).into_parts();
+        parts.status = StatusCode::INTERNAL_SERVER_ERROR;
         self.rewrite(parts)
+    }
+}
+
+impl Job {
+    fn new(parts: Parts, purpose: Purpose, limit: usize) -> Self {
+        Job {
+            parts: Some(parts),
+            collected: Collected::default(),
+            purpose,
+            limit,
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! [`RedactLayer`], its builder, and the configuration the builder freezes.
 
+use crate::detect::Detector;
 use crate::request_id::{RequestIdConfig, UuidVersion};
 use crate::response_headers::HeaderPolicy;
 use crate::service::RedactService;
@@ -9,10 +10,58 @@ use http::StatusCode;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 use tower_layer::Layer;
 
 /// The default bound on what is read of a 5xx body for the server log.
 pub const DEFAULT_LOG_BODY_LIMIT: usize = 4096;
+
+/// The default bound on what is buffered of a 4xx body to scan it.
+pub const DEFAULT_INSPECT_LIMIT: usize = 64 * 1024;
+
+/// The default time bound on reading a body before its head is sent.
+pub const DEFAULT_INSPECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What happens to a response whose body cannot be scanned: larger than the
+/// inspection limit, or encoded (`Content-Encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fallback {
+    /// Replace it by the template (fail closed): a leak cannot be ruled out.
+    /// The default.
+    Rewrite,
+    /// Let it through: for a body over the limit, what was read (the first
+    /// `limit` bytes, and the rest of the chunk that crossed the limit) is
+    /// scanned and, when clean, sent followed by the rest of the body
+    /// unscanned; an encoded body is sent unscanned.
+    Pass,
+}
+
+/// How bodies are inspected for leaks.
+#[derive(Debug, Clone)]
+pub(crate) struct InspectConfig {
+    pub(crate) detector: Detector,
+    pub(crate) client_errors: bool,
+    pub(crate) success_bodies: bool,
+    pub(crate) limit: usize,
+    pub(crate) if_too_large: Fallback,
+    pub(crate) if_encoded: Fallback,
+    pub(crate) timeout: Option<Duration>,
+}
+
+impl Default for InspectConfig {
+    fn default() -> Self {
+        InspectConfig {
+            detector: Detector::default(),
+            client_errors: true,
+            success_bodies: false,
+            limit: DEFAULT_INSPECT_LIMIT,
+            if_too_large: Fallback::Rewrite,
+            if_encoded: Fallback::Rewrite,
+            timeout: Some(DEFAULT_INSPECT_TIMEOUT),
+        }
+    }
+}
 
 /// Everything a request needs from the configuration, validated and
 /// precomputed once by [`RedactLayerBuilder::build`] and shared by every
@@ -23,6 +72,7 @@ pub(crate) struct Config {
     pub(crate) template: Rendered,
     pub(crate) headers: HeaderPolicy,
     pub(crate) log_body_limit: usize,
+    pub(crate) inspect: InspectConfig,
 }
 
 /// A [`Layer`] that wraps a service in [`RedactService`].
@@ -118,6 +168,7 @@ pub struct RedactLayerBuilder {
     messages: Messages,
     headers: HeaderPolicy,
     log_body_limit: usize,
+    inspect: InspectConfig,
     errors: Vec<BuildError>,
 }
 
@@ -133,6 +184,7 @@ impl Default for RedactLayerBuilder {
             messages: Messages::default(),
             headers: HeaderPolicy::default(),
             log_body_limit: DEFAULT_LOG_BODY_LIMIT,
+            inspect: InspectConfig::default(),
             errors: Vec::new(),
         }
     }
@@ -230,6 +282,68 @@ impl RedactLayerBuilder {
         self
     }
 
+    /// The leak detector for inspected bodies and headers. Default:
+    /// [`Detector::default`], the built-in catalogue with every category.
+    pub fn detector(mut self, detector: Detector) -> Self {
+        self.inspect.detector = detector;
+        self
+    }
+
+    /// Whether 4xx bodies and headers are scanned for leaks (the default),
+    /// or only get the error headers and pass through.
+    pub fn inspect_client_errors(mut self, inspect: bool) -> Self {
+        self.inspect.client_errors = inspect;
+        self
+    }
+
+    /// Scans 2xx bodies too, for services that report errors with `200`.
+    /// Off by default. When on, the head of a 2xx is held until its first
+    /// [`inspect_limit`](Self::inspect_limit) bytes were scanned; past them
+    /// the body streams on unscanned. A leak in them turns the response into
+    /// the 500 template. Server-sent events, gRPC, encoded bodies, 204 and
+    /// HEAD responses are never held.
+    pub fn scan_success_bodies(mut self, scan: bool) -> Self {
+        self.inspect.success_bodies = scan;
+        self
+    }
+
+    /// How many bytes of a body are buffered to scan it. Default:
+    /// [`DEFAULT_INSPECT_LIMIT`] (64 KiB). A 4xx body that is larger is
+    /// handled by [`if_too_large`](Self::if_too_large).
+    pub fn inspect_limit(mut self, limit: usize) -> Self {
+        self.inspect.limit = limit;
+        self
+    }
+
+    /// What happens to a 4xx body larger than the inspection limit.
+    /// Default: [`Fallback::Rewrite`].
+    pub fn if_too_large(mut self, fallback: Fallback) -> Self {
+        self.inspect.if_too_large = fallback;
+        self
+    }
+
+    /// What happens to a 4xx body with a `Content-Encoding` (compressed),
+    /// which cannot be scanned as it is. Default: [`Fallback::Rewrite`].
+    /// Put compression outside this layer so that it never sees encoded
+    /// bodies.
+    pub fn if_encoded(mut self, fallback: Fallback) -> Self {
+        self.inspect.if_encoded = fallback;
+        self
+    }
+
+    /// How long a body may take to arrive while it is read before its head
+    /// is sent (a 5xx read for the log, a 4xx scanned for leaks). When the
+    /// bound passes, a 5xx is rewritten with what was read so far logged, and
+    /// a 4xx is handled like a body over the inspection limit
+    /// ([`if_too_large`](Self::if_too_large)). `None` removes the bound.
+    /// Default: [`DEFAULT_INSPECT_TIMEOUT`] (5 s). Needs the `tokio` feature
+    /// (on by default) and a tokio runtime with timers; elsewhere only the
+    /// byte limits apply.
+    pub fn inspect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.inspect.timeout = timeout;
+        self
+    }
+
     /// Validates the configuration and renders the template for every
     /// status.
     pub fn build(self) -> Result<RedactLayer, BuildError> {
@@ -249,6 +363,7 @@ impl RedactLayerBuilder {
                 template,
                 headers,
                 log_body_limit: self.log_body_limit,
+                inspect: self.inspect,
             }),
         })
     }

@@ -70,6 +70,7 @@
 mod body;
 pub mod detect;
 mod future;
+mod inspect;
 mod layer;
 mod log;
 mod request_id;
@@ -79,7 +80,10 @@ mod template;
 
 pub use body::{BodyPanicked, ResponseBody};
 pub use future::ResponseFuture;
-pub use layer::{BuildError, RedactLayer, RedactLayerBuilder, DEFAULT_LOG_BODY_LIMIT};
+pub use layer::{
+    BuildError, Fallback, RedactLayer, RedactLayerBuilder, DEFAULT_INSPECT_LIMIT,
+    DEFAULT_INSPECT_TIMEOUT, DEFAULT_LOG_BODY_LIMIT,
+};
 pub use request_id::{InvalidRequestId, RequestId, UuidVersion, MAX_REQUEST_ID_LEN};
 pub use service::RedactService;
 pub use template::{PublicMessage, Template, TemplateError};

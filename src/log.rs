@@ -2,7 +2,7 @@
 //! [`mask_secrets`] and is bounded; text is logged with `Debug` formatting so
 //! that newlines and quotes in it cannot forge log lines.
 
-use crate::detect::mask_secrets;
+use crate::detect::{mask_secrets, Finding};
 use crate::request_id::{Rejection, RequestId};
 use http::StatusCode;
 use std::any::Any;
@@ -91,6 +91,35 @@ pub(crate) fn server_error_rewritten(id: &RequestId, status: StatusCode, origina
         body_truncated = original.truncated,
         body_failure = original.failure.as_deref(),
         "server error response replaced by the template"
+    );
+}
+
+pub(crate) fn leak_rewritten(
+    id: &RequestId,
+    status: StatusCode,
+    finding: &Finding,
+    read: &[u8],
+    place: &'static str,
+) {
+    let body = String::from_utf8_lossy(read);
+    let body = mask_secrets(&body);
+    tracing::warn!(
+        request_id = %id,
+        status = status.as_u16(),
+        category = finding.category().as_str(),
+        signature = finding.signature(),
+        found_in = place,
+        body = ?body,
+        "response leaked internals; replaced by the template"
+    );
+}
+
+pub(crate) fn uninspectable(id: &RequestId, status: StatusCode, why: &'static str) {
+    tracing::warn!(
+        request_id = %id,
+        status = status.as_u16(),
+        reason = why,
+        "response could not be inspected; replaced by the template"
     );
 }
 

@@ -57,11 +57,13 @@ fn routes() -> Router {
             }),
         )
         .route(
-            "/debug-400",
+            "/plain-400",
             get(|| async {
-                // A leaky 4xx: passed through by the core; the leak detector
-                // is what rewrites it.
-                (StatusCode::BAD_REQUEST, "Error { kind: InvalidData }").into_response()
+                (
+                    StatusCode::BAD_REQUEST,
+                    "The `page` parameter must be a positive number.",
+                )
+                    .into_response()
             }),
         )
         .route(
@@ -114,9 +116,12 @@ async fn client_errors_pass_byte_for_byte_with_no_store() {
     assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
     assert!(reply.header("server").is_none());
 
-    let reply = fetch(addr, "/debug-400").await;
+    let reply = fetch(addr, "/plain-400").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.text(), "Error { kind: InvalidData }");
+    assert_eq!(
+        reply.text(),
+        "The `page` parameter must be a positive number."
+    );
     assert_eq!(reply.header("cache-control"), Some("no-store"));
 
     // axum's own 404 (empty body) gets the headers too.
