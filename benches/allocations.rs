@@ -16,21 +16,72 @@
 //!
 //! `ALLOC_ONLY=<stack>/<scenario>/<subscriber>` (each part may be `*`) runs a
 //! subset, which makes this binary the driver for profilers too (callgrind).
+//! `ALLOC_TRACE=1` also prints, on stderr, the call site of every allocation
+//! of one request per cell (build with line tables for file:line, e.g.
+//! `CARGO_PROFILE_BENCH_DEBUG=line-tables-only`).
 
 mod common;
 
 use common::{Req, Scenario, Stack};
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::fmt::Debug;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use tower::Service;
 
 struct Counting;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static BYTES: AtomicU64 = AtomicU64::new(0);
+/// `ALLOC_TRACE=1`: print where each allocation of one request comes from.
+static TRACE: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    static IN_TRACE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Prints the allocation's call site: the first frames outside the
+/// allocator and the standard library. Capturing allocates; `IN_TRACE`
+/// keeps that from recursing.
+fn trace(kind: &str, size: usize) {
+    if !TRACE.load(Relaxed) || IN_TRACE.with(Cell::get) {
+        return;
+    }
+    IN_TRACE.with(|t| t.set(true));
+    let backtrace = std::backtrace::Backtrace::force_capture().to_string();
+    let mut frames = Vec::new();
+    let mut lines = backtrace.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some((_, function)) = line.trim_start().split_once(": ") else {
+            continue;
+        };
+        let path = match lines.peek() {
+            Some(next) if next.trim_start().starts_with("at ") => {
+                lines.next().unwrap_or_default().trim_start()[3..].to_owned()
+            }
+            _ => String::new(),
+        };
+        // The allocator, the standard library and the runtime's frames.
+        if path.is_empty()
+            || path.contains("/rustc/")
+            || path.contains("/library/")
+            || path.ends_with(".rs") && path.contains("benches/allocations.rs")
+            || path.contains("benches/allocations.rs:")
+        {
+            continue;
+        }
+        let short: Vec<&str> = path.rsplit('/').take(3).collect();
+        let short: Vec<&str> = short.into_iter().rev().collect();
+        frames.push(format!("{function} ({})", short.join("/")));
+        if frames.len() == 5 {
+            break;
+        }
+    }
+    eprintln!("{kind} {size:>5} B  {}", frames.join("  <-  "));
+    IN_TRACE.with(|t| t.set(false));
+}
 
 // SAFETY: every method forwards to `System` with the caller's arguments
 // unchanged; the counters are plain atomics and never allocate.
@@ -38,6 +89,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Relaxed);
         BYTES.fetch_add(layout.size() as u64, Relaxed);
+        trace("alloc", layout.size());
         // SAFETY: forwarded as is; the caller upholds `alloc`'s contract.
         unsafe { System.alloc(layout) }
     }
@@ -45,6 +97,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Relaxed);
         BYTES.fetch_add(layout.size() as u64, Relaxed);
+        trace("zeroed", layout.size());
         // SAFETY: forwarded as is; the caller upholds `alloc_zeroed`'s contract.
         unsafe { System.alloc_zeroed(layout) }
     }
@@ -57,6 +110,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Relaxed);
         BYTES.fetch_add(new_size as u64, Relaxed);
+        trace("realloc", new_size);
         // SAFETY: forwarded as is; the caller upholds `realloc`'s contract.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -97,6 +151,19 @@ where
             black_box(common::drive(&mut service, common::request(scenario)).await);
         }
     });
+    if std::env::var_os("ALLOC_TRACE").is_some() {
+        let request = common::request(scenario);
+        eprintln!(
+            "--- allocations of one request: {} / {}",
+            stack.name(),
+            scenario.name()
+        );
+        TRACE.store(true, Relaxed);
+        rt.block_on(async {
+            black_box(common::drive(&mut service, request).await);
+        });
+        TRACE.store(false, Relaxed);
+    }
     let requests: Vec<Req> = (0..n).map(|_| common::request(scenario)).collect();
     let (a0, b0) = (ALLOCATIONS.load(Relaxed), BYTES.load(Relaxed));
     rt.block_on(async {
