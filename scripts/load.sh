@@ -105,16 +105,25 @@ if [ "$WARMUP" -gt 0 ]; then
   for mode in "${MODES[@]}"; do run_wrk "$mode" "$WARMUP" >/dev/null; done
 fi
 
-declare -A RESULTS=()
+declare -A RESULTS=() ROUND_RATIOS=()
 n=${#MODES[@]}
 for round in $(seq 1 "$ROUNDS"); do
   line="round $round:"
+  declare -A THIS=()
   for k in $(seq 0 $((n - 1))); do
     mode=${MODES[$(((k + round - 1) % n))]}
     rps=$(run_wrk "$mode" "$DURATION")
+    THIS[$mode]=$rps
     RESULTS[$mode]="${RESULTS[$mode]:-} $rps"
     line="$line $mode=$rps"
   done
+  # Ratios within the round: less exposed to load drifting between rounds.
+  if [ -n "${THIS[bare]:-}" ]; then
+    for mode in "${MODES[@]}"; do
+      r=$(awk -v a="${THIS[$mode]}" -v b="${THIS[bare]}" 'BEGIN {printf "%.4f", a / b}')
+      ROUND_RATIOS[$mode]="${ROUND_RATIOS[$mode]:-} $r"
+    done
+  fi
   echo "$line"
 done
 
@@ -126,8 +135,8 @@ for mode in "${MODES[@]}"; do
 done
 
 echo
-echo "| mode | req/s (median of $ROUNDS) | rounds | vs bare | vs towerhttp |"
-echo "|---|---:|---|---:|---:|"
+echo "| mode | req/s (median of $ROUNDS) | rounds | vs bare | vs towerhttp | median of per-round ratios to bare |"
+echo "|---|---:|---|---:|---:|---:|"
 for mode in "${MODES[@]}"; do
   vs_bare="–"
   vs_th="–"
@@ -137,7 +146,11 @@ for mode in "${MODES[@]}"; do
   if [ -n "${MEDIAN[towerhttp]:-}" ]; then
     vs_th=$(awk -v a="${MEDIAN[$mode]}" -v b="${MEDIAN[towerhttp]}" 'BEGIN {printf "%.1f %%", 100 * a / b}')
   fi
-  printf '| %s | %.0f | %s | %s | %s |\n' "$mode" "${MEDIAN[$mode]}" "$(echo ${RESULTS[$mode]})" "$vs_bare" "$vs_th"
+  per_round="–"
+  if [ -n "${ROUND_RATIOS[$mode]:-}" ]; then
+    per_round=$(median <<<"${ROUND_RATIOS[$mode]}" | awk '{printf "%.1f %%", 100 * $1}')
+  fi
+  printf '| %s | %.0f | %s | %s | %s | %s |\n' "$mode" "${MEDIAN[$mode]}" "$(echo ${RESULTS[$mode]})" "$vs_bare" "$vs_th" "$per_round"
 done
 echo
 if [ -n "${MEDIAN[redact]:-}" ]; then
