@@ -12,7 +12,7 @@ use crate::response_headers::mark_error;
 use crate::template::{json_escape, PublicMessage};
 use crate::BoxError;
 use bytes::Bytes;
-use http::header::{self, HeaderValue};
+use http::header;
 use http::response::Parts;
 use http::{Response, StatusCode};
 use http_body::Body;
@@ -245,7 +245,7 @@ impl RequestContext {
         if is_server_error(status) {
             let (parts, body) = response.into_parts();
             let limit = self.config.log_body_limit;
-            if limit == 0 || self.head || ends(&body) {
+            if limit == 0 || self.head || ends(&body) || !log::server_errors_logged() {
                 let original = Original {
                     bytes: &[],
                     truncated: !self.head && limit == 0 && !ends(&body),
@@ -457,10 +457,7 @@ impl RequestContext {
     fn rewrite<B>(&self, mut parts: Parts) -> Response<ResponseBody<B>> {
         let (status, template) = self.config.template.for_status(parts.status);
         parts.status = status;
-        parts.headers = self
-            .config
-            .headers
-            .rewritten(std::mem::take(&mut parts.headers));
+        self.config.headers.keep_preserved(&mut parts.headers);
         self.finish_head(&mut parts);
         mark_error(&mut parts.headers);
         if self.head {
@@ -477,7 +474,7 @@ impl RequestContext {
         );
         parts
             .headers
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+            .insert(header::CONTENT_LENGTH, template.content_length(body.len()));
         Response::from_parts(parts, ResponseBody::full(body))
     }
 

@@ -54,22 +54,35 @@ impl PanicSite {
     }
 }
 
+// Field values in `tracing` macros are evaluated only when a subscriber
+// wants the event, so the masking below costs nothing when nobody listens.
+
 pub(crate) fn panic_caught(id: &RequestId, site: PanicSite, payload: &(dyn Any + Send)) {
-    let message = panic_message(payload);
     match site {
         PanicSite::BodyAfterHead => tracing::error!(
             request_id = %id,
             site = site.as_str(),
-            panic = ?message,
+            panic = ?panic_message(payload),
             "panic while streaming the response body; aborting the response"
         ),
         _ => tracing::error!(
             request_id = %id,
             site = site.as_str(),
-            panic = ?message,
+            panic = ?panic_message(payload),
             "panic caught; answering with the 500 template"
         ),
     }
+}
+
+/// Whether the original body of a 5xx would be logged at all. When not,
+/// the layer does not read it.
+pub(crate) fn server_errors_logged() -> bool {
+    tracing::enabled!(tracing::Level::ERROR)
+}
+
+/// A body as logged: lossy UTF-8, credentials masked.
+fn masked(bytes: &[u8]) -> String {
+    mask_secrets(&String::from_utf8_lossy(bytes)).into_owned()
 }
 
 /// What was read of an error response's original body.
@@ -82,12 +95,10 @@ pub(crate) struct Original<'a> {
 }
 
 pub(crate) fn server_error_rewritten(id: &RequestId, status: StatusCode, original: Original<'_>) {
-    let body = String::from_utf8_lossy(original.bytes);
-    let body = mask_secrets(&body);
     tracing::error!(
         request_id = %id,
         status = status.as_u16(),
-        body = ?body,
+        body = ?masked(original.bytes),
         body_truncated = original.truncated,
         body_failure = original.failure.as_deref(),
         "server error response replaced by the template"
@@ -101,15 +112,13 @@ pub(crate) fn leak_rewritten(
     read: &[u8],
     place: &'static str,
 ) {
-    let body = String::from_utf8_lossy(read);
-    let body = mask_secrets(&body);
     tracing::warn!(
         request_id = %id,
         status = status.as_u16(),
         category = finding.category().as_str(),
         signature = finding.signature(),
         found_in = place,
-        body = ?body,
+        body = ?masked(read),
         "response leaked internals; replaced by the template"
     );
 }

@@ -200,6 +200,9 @@ pub(crate) struct StatusTemplate {
     segments: Box<[Segment]>,
     literal_len: usize,
     default_message: Box<str>,
+    /// The `Content-Length` of the usual body (default message, generated
+    /// id), made once: formatting a header value allocates.
+    usual_length: (usize, HeaderValue),
 }
 
 #[derive(Debug)]
@@ -244,10 +247,39 @@ impl StatusTemplate {
                 _ => 0,
             })
             .sum();
-        StatusTemplate {
+        let default_message: Box<str> = json_escape(message).into();
+        let mut template = StatusTemplate {
             segments: segments.into_boxed_slice(),
             literal_len,
-            default_message: json_escape(message).into(),
+            default_message,
+            usual_length: (0, HeaderValue::from(0)),
+        };
+        let usual = template.len(
+            uuid::fmt::Hyphenated::LENGTH,
+            template.default_message.len(),
+        );
+        template.usual_length = (usual, HeaderValue::from(usual));
+        template
+    }
+
+    fn len(&self, id_len: usize, message_len: usize) -> usize {
+        let mut len = self.literal_len;
+        for segment in self.segments.iter() {
+            match segment {
+                Segment::RequestId => len += id_len,
+                Segment::Message => len += message_len,
+                Segment::Literal(_) => {}
+            }
+        }
+        len
+    }
+
+    /// The `Content-Length` header value of a body of `len` bytes.
+    pub(crate) fn content_length(&self, len: usize) -> HeaderValue {
+        if len == self.usual_length.0 {
+            self.usual_length.1.clone()
+        } else {
+            HeaderValue::from(len)
         }
     }
 
@@ -271,15 +303,7 @@ impl StatusTemplate {
     pub(crate) fn render(&self, id: &RequestId, message: Option<&str>) -> Bytes {
         let message = message.unwrap_or(&self.default_message);
         let id = id.as_str();
-        let mut len = self.literal_len;
-        for segment in self.segments.iter() {
-            match segment {
-                Segment::RequestId => len += id.len(),
-                Segment::Message => len += message.len(),
-                Segment::Literal(_) => {}
-            }
-        }
-        let mut body = Vec::with_capacity(len);
+        let mut body = Vec::with_capacity(self.len(id.len(), message.len()));
         for segment in self.segments.iter() {
             match segment {
                 Segment::Literal(bytes) => body.extend_from_slice(bytes),
@@ -531,6 +555,18 @@ mod tests {
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         let id = RequestId::parse(b"x").unwrap();
         assert_eq!(json(&t.render(&id, None))["status"], 500);
+    }
+
+    #[test]
+    fn content_length_of_the_usual_body_is_cached() {
+        let table = rendered(Template::problem_json());
+        let (_, t) = table.for_status(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = t.render(&RequestId::generate(UuidVersion::V4), None);
+        assert_eq!(
+            t.content_length(body.len()),
+            body.len().to_string().as_str()
+        );
+        assert_eq!(t.content_length(7), "7");
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! Masking of credentials in text that is about to be logged.
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// The rules, in the order they run. Each regex's replacement keeps the parts
 /// that tell a reader *what* was there (the key name, the scheme and user) and
 /// drops the value, so a masked log line stays useful for debugging.
-static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+static RULES: LazyLock<Rules> = LazyLock::new(|| {
     let rules: [(&str, &str); 5] = [
         // PEM private keys first: their base64 body would otherwise be
         // half-masked by the token rules. A key cut off by a log bound has no
@@ -40,16 +40,22 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             "***",
         ),
     ];
-    rules
+    // The patterns are constants covered by the tests below; a pattern that
+    // failed to compile would be skipped rather than panic on a request path.
+    let each: Vec<(Regex, &str)> = rules
         .into_iter()
-        .filter_map(|(pattern, replacement)| {
-            // The patterns are constants covered by the tests below; a pattern
-            // that failed to compile would be skipped rather than panic on a
-            // request path.
-            Regex::new(pattern).ok().map(|re| (re, replacement))
-        })
-        .collect()
+        .filter_map(|(pattern, replacement)| Regex::new(pattern).ok().map(|re| (re, replacement)))
+        .collect();
+    let any = RegexSet::new(each.iter().map(|(re, _)| re.as_str())).ok();
+    Rules { any, each }
 });
+
+/// The masking rules, and one set of all of them: a single pass tells which
+/// rules match at all, usually none.
+struct Rules {
+    any: Option<RegexSet>,
+    each: Vec<(Regex, &'static str)>,
+}
 
 /// Masks credentials in `text`: URL userinfo passwords, `password=`-,
 /// `secret=`-, `token=`- and `api_key=`-style pairs (also as JSON members and
@@ -69,8 +75,23 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 /// assert!(!mask_secrets(r#"{"password":"hunter2"}"#).contains("hunter2"));
 /// ```
 pub fn mask_secrets(text: &str) -> Cow<'_, str> {
+    let rules = &*RULES;
+    let matching = match &rules.any {
+        Some(any) => any.matches(text),
+        None => return mask_with(text, rules.each.iter()),
+    };
+    if !matching.matched_any() {
+        return Cow::Borrowed(text);
+    }
+    mask_with(text, matching.iter().filter_map(|i| rules.each.get(i)))
+}
+
+fn mask_with<'t, 'r>(
+    text: &'t str,
+    rules: impl Iterator<Item = &'r (Regex, &'static str)>,
+) -> Cow<'t, str> {
     let mut out = Cow::Borrowed(text);
-    for (re, replacement) in RULES.iter() {
+    for (re, replacement) in rules {
         let replaced = match re.replace_all(&out, *replacement) {
             Cow::Owned(s) => Some(s),
             Cow::Borrowed(_) => None,
@@ -88,7 +109,8 @@ mod tests {
 
     #[test]
     fn every_rule_compiles() {
-        assert_eq!(RULES.len(), 5);
+        assert_eq!(RULES.each.len(), 5);
+        assert!(RULES.any.is_some());
     }
 
     #[test]
