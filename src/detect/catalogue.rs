@@ -108,7 +108,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "rust_backtrace_header",
         StackTrace,
-        &["backtrace:"],
+        &["tack"],
         Regex(r"[Ss]tack backtrace:(?:\s|\\n)+0: "),
         1,
         40,
@@ -295,7 +295,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "php_stack_trace",
         StackTrace,
-        &["Stack trace:", "stack trace:"],
+        &["tack"],
         Regex(r"[Ss]tack trace:(?:\s|<br\s*/?>|\\n)*#0 "),
         1,
         40,
@@ -326,7 +326,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "json_stack_field",
         StackTrace,
-        &["tack\"", "tackTrace\"", "tack_trace\""],
+        &["tack"],
         Regex(concat!(
             r#""stack(?:_?[Tt]race)?\\?"\s*:\s*(?:\\?"[^"]{0,320}?\\n\s*(?:at |File |#\d|from )"#,
             r#"|\[\s*"?\s*(?:at |File ))"#,
@@ -522,7 +522,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "odbc_oledb_error",
         Database,
-        &["ODBC", "OLE DB", "OLE/DB", "Microsoft"],
+        &["ODBC", "OLE DB", "OLE/DB", "[Microsoft][", "JET Database"],
         Regex(concat!(
             r"\[(?:Microsoft|ODBC|Informix|DataDirect|unixODBC|MySQL|IBM)\]\[",
             r"|ODBC (?:Microsoft Access |SQL Server |Informix |Oracle |DB2 )?(?:[Dd]river|Error)",
@@ -654,17 +654,6 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         ),
         0,
         48,
-    ),
-    // libpq connection failures name the server: `connection to server at
-    // "10.0.3.12", port 5432 failed: Connection refused`, `connection to
-    // server on socket "/var/run/postgresql/.s.PGSQL.5432" failed`.
-    sig(
-        "postgres_connection_failed",
-        Database,
-        &["onnection to server"],
-        Regex(r"connection to server (?:at|on socket) "),
-        0,
-        24,
     ),
     // sqlx::Error variants in `Debug` output: `ColumnNotFound("name")`,
     // `RowNotFound`, `PoolTimedOut`, `ColumnDecode { index: .. }`.
@@ -891,7 +880,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "apache_banner",
         VersionBanner,
-        &["Apache"],
+        &["Apache/", "Apache Tomcat/", "Apache Server at"],
         Regex(concat!(
             r"Apache/\d+\.\d+|Apache Tomcat/\d+",
             r"|Apache(?: \([^)\n]{1,40}\))?(?: [\w/.-]+){0,8} Server at [\w.-]+ Port \d+",
@@ -912,7 +901,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "iis_banner",
         VersionBanner,
-        &["Microsoft"],
+        &["Microsoft-IIS/"],
         Regex(r"Microsoft-IIS/\d+\.\d+"),
         0,
         16,
@@ -1072,9 +1061,9 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "classic_asp_error",
         DebugPage,
-        &["Microsoft", "'ASP "],
+        &["VBScript", "JScript", "'ASP "],
         Regex(
-            r"Microsoft (?:VBScript|JScript) (?:runtime |compilation )?error|'ASP \d{4}(?: : [0-9a-fA-F]{8})?'",
+            r"(?:VBScript|JScript) (?:runtime |compilation )?error|'ASP \d{4}(?: : [0-9a-fA-F]{8})?'",
         ),
         0,
         48,
