@@ -522,7 +522,7 @@ impl DetectorBuilder {
     /// scanned body, so prefer [`literal`](Self::literal) when you can, and
     /// start the pattern with a literal so the regex engine's own prefilter
     /// applies. When scanning chunks, a match is found across a chunk
-    /// boundary if it is at most 512 bytes long. An invalid pattern (or one
+    /// boundary if it is at most 384 bytes long. An invalid pattern (or one
     /// larger than 1 MiB compiled) makes [`build`](Self::build) fail.
     pub fn regex(mut self, name: impl Into<String>, pattern: impl Into<String>) -> Self {
         self.regexes.push((name.into(), pattern.into()));
@@ -734,4 +734,20 @@ fn build_prefilter(
         });
     }
     Ok((anchors, groups))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detector_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Detector>();
+        let a = Detector::new();
+        let b = a.clone();
+        assert!(Arc::ptr_eq(&a.inner, &b.inner));
+        let debug = format!("{a:?}");
+        assert!(debug.contains("automata: 5"), "{debug}");
+    }
 }
