@@ -108,7 +108,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "rust_backtrace_header",
         StackTrace,
-        &["backtrace:"],
+        &["tack"],
         Regex(r"[Ss]tack backtrace:(?:\s|\\n)+0: "),
         1,
         40,
@@ -130,7 +130,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "jvm_frame",
         StackTrace,
-        &[".java:", ".kt:"],
+        &[".java:"],
         Regex(r"\bat [\w$.<>/-]{1,200}\([\w$-]{1,100}\.(?:java|kt|scala|groovy):\d+\)"),
         240,
         16,
@@ -295,7 +295,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "php_stack_trace",
         StackTrace,
-        &["Stack trace:", "stack trace:"],
+        &["tack"],
         Regex(r"[Ss]tack trace:(?:\s|<br\s*/?>|\\n)*#0 "),
         1,
         40,
@@ -326,7 +326,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "json_stack_field",
         StackTrace,
-        &["tack\"", "tackTrace\"", "tack_trace\""],
+        &["tack"],
         Regex(concat!(
             r#""stack(?:_?[Tt]race)?\\?"\s*:\s*(?:\\?"[^"]{0,320}?\\n\s*(?:at |File |#\d|from )"#,
             r#"|\[\s*"?\s*(?:at |File ))"#,
@@ -398,8 +398,9 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         140,
         16,
     ),
-    // SQL syntax errors: PostgreSQL `syntax error at or near "SELEC"` and
-    // `at end of input`, old PostgreSQL `parser: parse error at or near`,
+    // SQL syntax errors: PostgreSQL `syntax error at or near "SELEC"`,
+    // `at end of input` and `invalid input syntax for type integer: "abc"`,
+    // old PostgreSQL `parser: parse error at or near`,
     // MySQL `You have an error in your SQL syntax`, SQL Server `Incorrect
     // syntax near`, Access/JET `Syntax error (missing operator) in query
     // expression`.
@@ -408,7 +409,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         Database,
         &["yntax"],
         Regex(concat!(
-            r"(?:syntax|parse) error at (?:or near|end of input)",
+            r"(?:syntax|parse) error at (?:or near|end of input)|invalid input syntax for (?:type )?\w+: ",
             r"|error in your SQL syntax|check the manual that corresponds to your (?:MySQL|MariaDB) server",
             r"|Incorrect syntax near",
             r"|[Ss]yntax error (?:\([^)\n]{0,60}\) )?in (?:string in )?query expression",
@@ -474,9 +475,8 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         Database,
         &[
             "No database selected",
-            "Column count",
+            "Column",
             "Incorrect column",
-            "Can't find record",
             "for user ",
         ],
         Regex(concat!(
@@ -522,7 +522,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "odbc_oledb_error",
         Database,
-        &["ODBC", "OLE DB", "OLE/DB", "Microsoft"],
+        &["ODBC", "OLE DB", "OLE/DB", "[Microsoft]["],
         Regex(concat!(
             r"\[(?:Microsoft|ODBC|Informix|DataDirect|unixODBC|MySQL|IBM)\]\[",
             r"|ODBC (?:Microsoft Access |SQL Server |Informix |Oracle |DB2 )?(?:[Dd]river|Error)",
@@ -547,7 +547,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "legacy_driver_name",
         Database,
-        &["Oracle ", "DB2 ", "DB2/", "JDBC"],
+        &["Oracle ", "DB2", "JDBC"],
         Regex(concat!(
             r"Oracle (?:DB2|Driver|Error|ODBC)\b|\bDB2 (?:Driver|Error|ODBC|SQL [Ee]rror)",
             r"|\[DB2/\w+\]|(?:ODBC|Oracle) DB2|JDBC (?:Driver|Error|MySQL|Oracle|SQL)|\[[\w ]{0,40}JDBC Driver\]",
@@ -589,13 +589,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "redis_error_reply",
         Database,
-        &[
-            "WRONGTYPE",
-            "NOAUTH",
-            "ERR ",
-            "redis.exceptions.",
-            "ReplyError",
-        ],
+        &["WRONGTYPE", "NOAUTH", "ERR ", "redis.exceptions."],
         Regex(concat!(
             r"WRONGTYPE Operation|\bNOAUTH |redis\.exceptions\.[A-Z]\w+|ReplyError",
             r"|\bERR (?:unknown command|wrong number of arguments|syntax error|value is not an integer",
@@ -654,17 +648,6 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         ),
         0,
         48,
-    ),
-    // libpq connection failures name the server: `connection to server at
-    // "10.0.3.12", port 5432 failed: Connection refused`, `connection to
-    // server on socket "/var/run/postgresql/.s.PGSQL.5432" failed`.
-    sig(
-        "postgres_connection_failed",
-        Database,
-        &["onnection to server"],
-        Regex(r"connection to server (?:at|on socket) "),
-        0,
-        24,
     ),
     // sqlx::Error variants in `Debug` output: `ColumnNotFound("name")`,
     // `RowNotFound`, `PoolTimedOut`, `ColumnDecode { index: .. }`.
@@ -824,7 +807,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "aws_secret_access_key",
         Secret,
-        &["_access_key", "_ACCESS_KEY", "AccessKey"],
+        &["_access_key", "SECRET", "AccessKey"],
         Regex(r#"(?i)secret_?access_?key\\?["']?\s*[:=]\s*\\?["']?[A-Za-z0-9/+]{40}"#),
         24,
         70,
@@ -834,7 +817,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "github_token",
         Secret,
-        &["ghp_", "ghs_", "github_pat_"],
+        &["ghp_", "github_pat_"],
         Regex(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,})"),
         1,
         100,
@@ -891,7 +874,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "apache_banner",
         VersionBanner,
-        &["Apache"],
+        &["Apache/", "Apache Tomcat/", "Apache Server at"],
         Regex(concat!(
             r"Apache/\d+\.\d+|Apache Tomcat/\d+",
             r"|Apache(?: \([^)\n]{1,40}\))?(?: [\w/.-]+){0,8} Server at [\w.-]+ Port \d+",
@@ -912,7 +895,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "iis_banner",
         VersionBanner,
-        &["Microsoft"],
+        &["Microsoft-IIS/"],
         Regex(r"Microsoft-IIS/\d+\.\d+"),
         0,
         16,
@@ -1072,9 +1055,9 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     sig(
         "classic_asp_error",
         DebugPage,
-        &["Microsoft", "'ASP "],
+        &["VBScript", "JScript", "'ASP "],
         Regex(
-            r"Microsoft (?:VBScript|JScript) (?:runtime |compilation )?error|'ASP \d{4}(?: : [0-9a-fA-F]{8})?'",
+            r"(?:VBScript|JScript) (?:runtime |compilation )?error|'ASP \d{4}(?: : [0-9a-fA-F]{8})?'",
         ),
         0,
         48,

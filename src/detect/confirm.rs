@@ -47,8 +47,8 @@ fn is_scheme_byte(b: u8) -> bool {
 
 /// A private (10/8, 172.16/12, 192.168/16), link-local (169.254/16) or
 /// loopback (127/8) dotted quad starting at `p`, followed by a port:
-/// `:5432`, ` port 5432` (curl, libpq), `', 5432` / `", 5432` (Python
-/// address tuples). Loopback is not flagged as the host of a URL
+/// `:5432`, ` port 5432` (curl), `", port 5432` and `(10.0.3.12), port
+/// 5432` (libpq), `', 5432` / `", 5432` (Python address tuples). Loopback is not flagged as the host of a URL
 /// (`http://127.0.0.1:8000/`), where it usually is the client's own
 /// development origin. Returns `p`.
 pub(crate) fn private_ipv4(hay: &[u8], p: usize) -> Option<usize> {
@@ -106,6 +106,8 @@ pub(crate) fn private_ipv4(hay: &[u8], p: usize) -> Option<usize> {
         8
     } else if rest.starts_with(b"\\\", port ") {
         9
+    } else if rest.starts_with(b"), port ") {
+        8
     } else if rest.starts_with(b"', ") || rest.starts_with(b"\", ") {
         3
     } else if rest.starts_with(b"\\\", ") {

@@ -173,7 +173,7 @@ struct Group {
     max_len: usize,
 }
 
-/// Which hits a scan of a slice reports (see `StreamScanner` for why).
+/// Which hits a scan of a slice decides (see `StreamScanner` for why).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Accept {
     /// Anchor (or custom-regex match) starts must be in `lo..hi`.
@@ -181,17 +181,17 @@ pub(crate) struct Accept {
     pub(crate) hi: usize,
     /// An anchor hit at `p` of length `len` is only considered when
     /// `p + len + CTX_AFTER > min_end`; a custom-regex match only when it
-    /// ends after `min_end`.
+    /// ends after `min_end`. Zero when every hit in range counts.
     pub(crate) min_end: usize,
 }
 
 impl Accept {
     pub(crate) fn all(len: usize) -> Self {
-        Accept {
-            lo: 0,
-            hi: len,
-            min_end: 0,
-        }
+        Accept::range(0, len)
+    }
+
+    pub(crate) fn range(lo: usize, hi: usize) -> Self {
+        Accept { lo, hi, min_end: 0 }
     }
 }
 
@@ -269,22 +269,31 @@ impl Detector {
     ///
     /// Linear in the input; allocates nothing.
     pub fn scan(&self, haystack: &[u8]) -> Option<Finding> {
-        self.inner.scan_slice(haystack, Accept::all(haystack.len()))
+        self.inner
+            .scan_slice(haystack, Accept::all(haystack.len()))
+            .map(|(_, finding)| finding)
     }
 
     /// Scans a body given as a sequence of chunks (for example the frames of
     /// an HTTP body) without concatenating them; finds signatures split
-    /// across chunk boundaries. Offsets are in the concatenation. Stops at the
-    /// first chunk that completes a finding.
+    /// across chunk boundaries. Offsets are in the concatenation.
+    ///
+    /// The result is the same as [`scan`](Self::scan) of the concatenation,
+    /// wherever the boundaries fall: a hit is decided once its whole context
+    /// (640 bytes after it) has arrived, or at the end of the input. Stops
+    /// consuming chunks at the first finding.
     pub fn scan_chunks<I, T>(&self, chunks: I) -> Option<Finding>
     where
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
-        let mut scanner = self.stream();
-        chunks
-            .into_iter()
-            .find_map(|chunk| scanner.feed(chunk.as_ref()))
+        let mut scanner = StreamScanner::exact(self);
+        for chunk in chunks {
+            if let Some(finding) = scanner.feed(chunk.as_ref()) {
+                return Some(finding);
+            }
+        }
+        scanner.finish()
     }
 
     /// A streaming scanner: feed it chunks as they arrive. Its memory is a
@@ -352,9 +361,10 @@ impl Inner {
         }
     }
 
-    /// The first finding in `hay` among the hits `accept` admits; offsets
-    /// are relative to `hay`.
-    pub(crate) fn scan_slice(&self, hay: &[u8], accept: Accept) -> Option<Finding> {
+    /// The first finding in `hay` among the hits `accept` admits, with the
+    /// position of the hit (anchor start or custom-regex match start); both
+    /// relative to `hay`.
+    pub(crate) fn scan_slice(&self, hay: &[u8], accept: Accept) -> Option<(usize, Finding)> {
         // The position of the best anchor hit so far; later automata only
         // look before it.
         let mut best: Option<(usize, Finding)> = None;
@@ -404,7 +414,7 @@ impl Inner {
                 }
             }
         }
-        best.map(|(_, finding)| finding)
+        best
     }
 
     fn check_hit(&self, hay: &[u8], p: usize, id: u32, min_end: usize) -> Option<Finding> {
@@ -512,7 +522,7 @@ impl DetectorBuilder {
     /// scanned body, so prefer [`literal`](Self::literal) when you can, and
     /// start the pattern with a literal so the regex engine's own prefilter
     /// applies. When scanning chunks, a match is found across a chunk
-    /// boundary if it is at most 512 bytes long. An invalid pattern (or one
+    /// boundary if it is at most 384 bytes long. An invalid pattern (or one
     /// larger than 1 MiB compiled) makes [`build`](Self::build) fail.
     pub fn regex(mut self, name: impl Into<String>, pattern: impl Into<String>) -> Self {
         self.regexes.push((name.into(), pattern.into()));
@@ -724,4 +734,20 @@ fn build_prefilter(
         });
     }
     Ok((anchors, groups))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detector_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Detector>();
+        let a = Detector::new();
+        let b = a.clone();
+        assert!(Arc::ptr_eq(&a.inner, &b.inner));
+        let debug = format!("{a:?}");
+        assert!(debug.contains("automata: 5"), "{debug}");
+    }
 }

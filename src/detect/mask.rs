@@ -33,10 +33,11 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| {
             r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*",
             "${1}${2}***",
         ),
-        // Self-identifying token formats: AWS access key ids, GitHub, Slack,
-        // Stripe and Google API keys, JSON Web Tokens.
+        // Self-identifying token formats: AWS access key ids (long-term and
+        // temporary), GitHub (classic and fine-grained), Slack, Stripe and
+        // Google API keys, JSON Web Tokens.
         (
-            r"\b(?:AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abprs]-[A-Za-z0-9\-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{35}|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)",
+            r"\b(?:A(?:KI|SI)A[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|xox[abprs]-[A-Za-z0-9\-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{35}|eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)",
             "***",
         ),
     ];
@@ -186,6 +187,8 @@ mod tests {
     fn token_formats() {
         for token in [
             "AKIAIOSFODNN7EXAMPLE",
+            "ASIAY34FZKBOKMUTVV7A",
+            "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV",
             "ghp_0123456789abcdefghijABCDEFGHIJ012345",
             "xoxb-123456789012-abcdefghijkl",
             "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
