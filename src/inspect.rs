@@ -37,27 +37,54 @@ pub(crate) enum CollectEnd {
 
 #[cfg(feature = "tokio")]
 pin_project_lite::pin_project! {
-    /// The time bound on reading one body. Unbounded when no timeout is
-    /// configured, or when the body is not polled inside a tokio runtime
-    /// with timers.
+    /// The time bound on reading one body. The timer starts the first time
+    /// the body is not ready: a body that is ready at once (most error
+    /// bodies) never needs one. Unbounded when no timeout is configured, or
+    /// when the body is not polled inside a tokio runtime with timers.
     pub(crate) struct Deadline {
+        timeout: Option<std::time::Duration>,
         #[pin]
         sleep: Option<tokio::time::Sleep>,
     }
 }
 
 #[cfg(feature = "tokio")]
+thread_local! {
+    /// Set once this thread's runtime was found to have no timers, so the
+    /// failed attempt (a caught panic) is not repeated for every body.
+    static NO_TIMERS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(feature = "tokio")]
 impl Deadline {
     pub(crate) fn after(timeout: Option<std::time::Duration>) -> Self {
-        let sleep = timeout.filter(|_| tokio::runtime::Handle::try_current().is_ok());
-        // `sleep` panics in a runtime built without timers: no bound then.
-        let sleep = sleep.and_then(|t| catch_unwind(|| tokio::time::sleep(t)).ok());
-        Deadline { sleep }
+        Deadline {
+            timeout,
+            sleep: None,
+        }
     }
 
+    /// Whether the bound has passed; starts the timer on first use.
     pub(crate) fn expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool {
         use std::future::Future;
-        match self.project().sleep.as_pin_mut() {
+        let mut this = self.project();
+        if this.sleep.is_none() {
+            let Some(timeout) = this.timeout.take() else {
+                return false;
+            };
+            if NO_TIMERS.get() || tokio::runtime::Handle::try_current().is_err() {
+                return false;
+            }
+            // `sleep` panics in a runtime built without timers.
+            match catch_unwind(|| tokio::time::sleep(timeout)) {
+                Ok(sleep) => this.sleep.set(Some(sleep)),
+                Err(_) => {
+                    NO_TIMERS.set(true);
+                    return false;
+                }
+            }
+        }
+        match this.sleep.as_pin_mut() {
             Some(sleep) => sleep.poll(cx).is_ready(),
             None => false,
         }

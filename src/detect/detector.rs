@@ -287,8 +287,15 @@ impl Detector {
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
+        let mut chunks = chunks.into_iter();
+        let first = chunks.next()?;
+        // One chunk, the usual case for a buffered error body: no boundary
+        // to carry, and `scan` is what the stream must equal anyway.
+        let Some(second) = chunks.next() else {
+            return self.scan(first.as_ref());
+        };
         let mut scanner = StreamScanner::exact(self);
-        for chunk in chunks {
+        for chunk in [first, second].into_iter().chain(chunks) {
             if let Some(finding) = scanner.feed(chunk.as_ref()) {
                 return Some(finding);
             }
