@@ -190,7 +190,7 @@ impl<'d> StreamScanner<'d> {
             .scan_slice(chunk, Accept::range(lo, chunk.len()));
         if let Some((p, f)) = in_chunk {
             let p = base + p as u64;
-            if found.as_ref().map_or(true, |(q, _)| p < *q) {
+            if found.as_ref().is_none_or(|(q, _)| p < *q) {
                 found = Some((p, f.rebase(base)));
             }
         }
