@@ -8,7 +8,7 @@ use crate::inspect::{ends, CollectEnd, Collected, Deadline};
 use crate::layer::{Config, Fallback};
 use crate::log::{self, Original, PanicSite};
 use crate::request_id::RequestId;
-use crate::response_headers::mark_error;
+use crate::response_headers::{carries_text, mark_error};
 use crate::template::{json_escape, PublicMessage};
 use crate::BoxError;
 use bytes::Bytes;
@@ -323,7 +323,7 @@ impl RequestContext {
         parts
             .headers
             .iter()
-            .filter(|(name, _)| !stripped.contains(name))
+            .filter(|(name, _)| carries_text(name) && !stripped.contains(name))
             .find_map(|(name, value)| detector.scan_header(name, value))
     }
 

@@ -90,6 +90,36 @@ impl HeaderPolicy {
     }
 }
 
+/// Whether a header's value can carry free text, and so a leak. Standard
+/// headers with structured values (media types, dates, numbers, tokens,
+/// validators) cannot, and scanning them would only cost time.
+pub(crate) fn carries_text(name: &HeaderName) -> bool {
+    use http::header::*;
+    ![
+        CONTENT_TYPE,
+        CONTENT_LENGTH,
+        CONTENT_ENCODING,
+        CONTENT_LANGUAGE,
+        TRANSFER_ENCODING,
+        DATE,
+        ETAG,
+        LAST_MODIFIED,
+        EXPIRES,
+        AGE,
+        CACHE_CONTROL,
+        VARY,
+        ACCEPT_RANGES,
+        CONNECTION,
+        RETRY_AFTER,
+        ALLOW,
+        STRICT_TRANSPORT_SECURITY,
+        X_CONTENT_TYPE_OPTIONS,
+        X_FRAME_OPTIONS,
+    ]
+    .contains(name)
+        && !name.as_str().starts_with("access-control-")
+}
+
 /// What every 4xx and 5xx response carries.
 pub(crate) fn mark_error(headers: &mut HeaderMap) {
     headers.insert(header::CACHE_CONTROL, NO_STORE);
