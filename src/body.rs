@@ -41,7 +41,7 @@ pin_project! {
         },
         Replay {
             chunks: std::vec::IntoIter<Bytes>,
-            trailers: Option<HeaderMap>,
+            trailers: Option<Box<HeaderMap>>,
             // The unread rest of a body inspected only in part. Boxed because
             // it was polled, pinned, before this body existed.
             rest: Option<Pin<Box<B>>>,
@@ -77,7 +77,7 @@ impl<B> ResponseBody<B> {
 
     pub(crate) fn replay(
         chunks: Vec<Bytes>,
-        trailers: Option<HeaderMap>,
+        trailers: Option<Box<HeaderMap>>,
         rest: Option<Pin<Box<B>>>,
         id: RequestId,
         span: Span,
@@ -137,7 +137,7 @@ where
                 }
                 match rest {
                     Some(rest) => watch.poll(rest.as_mut(), cx),
-                    None => Poll::Ready(trailers.take().map(|t| Ok(Frame::trailers(t)))),
+                    None => Poll::Ready(trailers.take().map(|t| Ok(Frame::trailers(*t)))),
                 }
             }
         }

@@ -57,17 +57,15 @@ pin_project! {
         Reading {
             #[pin]
             body: B,
-            #[pin]
             deadline: Deadline,
-            job: Job,
+            job: Box<Job>,
         },
         /// A body is read only in part (the rest may be streamed on), so it
         /// is boxed: what was polled pinned can then move into the response.
         ReadingPart {
             body: Pin<Box<B>>,
-            #[pin]
             deadline: Deadline,
-            job: Job,
+            job: Box<Job>,
         },
         /// The inner `call` panicked.
         Panicked,
@@ -76,7 +74,9 @@ pin_project! {
     }
 }
 
-/// Why a body is being read, and what was read.
+/// Why a body is being read, and what was read. Boxed in the future's
+/// state: it is large, and only the responses that are read need it, while
+/// every response's future is moved around at its full size.
 struct Job {
     parts: Option<Parts>,
     collected: Collected,
@@ -204,8 +204,8 @@ where
 /// What to do with the response the inner service produced.
 enum Decision<B> {
     Respond(Response<ResponseBody<B>>),
-    Read { body: B, job: Job },
-    ReadPart { body: Pin<Box<B>>, job: Job },
+    Read { body: B, job: Box<Job> },
+    ReadPart { body: Pin<Box<B>>, job: Box<Job> },
 }
 
 /// 5xx, and the non-standard 600 to 999 that `http` admits.
@@ -406,7 +406,7 @@ impl RequestContext {
         }
         let body = ResponseBody::replay(
             collected.chunks,
-            collected.trailers,
+            collected.trailers.map(Box::new),
             rest,
             self.id.clone(),
             self.body_span(),
@@ -486,13 +486,13 @@ impl RequestContext {
 }
 
 impl Job {
-    fn new(parts: Parts, purpose: Purpose, limit: usize) -> Self {
-        Job {
+    fn new(parts: Parts, purpose: Purpose, limit: usize) -> Box<Self> {
+        Box::new(Job {
             parts: Some(parts),
             collected: Collected::default(),
             purpose,
             limit,
-        }
+        })
     }
 }
 
@@ -505,5 +505,21 @@ impl<F, B> fmt::Debug for ResponseFuture<F, B> {
         f.debug_struct("ResponseFuture")
             .field("request_id", &self.ctx.id)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every response's future and body are moved at their full size; the
+    /// state only the read responses need is boxed to keep them small.
+    #[test]
+    fn futures_and_bodies_stay_small() {
+        type Body = http_body_util::Full<bytes::Bytes>;
+        type Inner = std::future::Ready<Result<http::Response<Body>, ()>>;
+        let future = std::mem::size_of::<super::ResponseFuture<Inner, Body>>();
+        let body = std::mem::size_of::<crate::ResponseBody<Body>>();
+        eprintln!("ResponseFuture: {future} bytes, ResponseBody: {body} bytes");
+        assert!(future <= 256, "ResponseFuture is {future} bytes");
+        assert!(body <= 160, "ResponseBody is {body} bytes");
     }
 }

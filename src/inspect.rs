@@ -35,17 +35,15 @@ pub(crate) enum CollectEnd {
     TimedOut,
 }
 
+/// The time bound on reading one body. The timer starts the first time
+/// the body is not ready: a body that is ready at once (most error bodies)
+/// never needs one, and the timer is boxed so that the futures that carry a
+/// `Deadline` stay small. Unbounded when no timeout is configured, or when
+/// the body is not polled inside a tokio runtime with timers.
 #[cfg(feature = "tokio")]
-pin_project_lite::pin_project! {
-    /// The time bound on reading one body. The timer starts the first time
-    /// the body is not ready: a body that is ready at once (most error
-    /// bodies) never needs one. Unbounded when no timeout is configured, or
-    /// when the body is not polled inside a tokio runtime with timers.
-    pub(crate) struct Deadline {
-        timeout: Option<std::time::Duration>,
-        #[pin]
-        sleep: Option<tokio::time::Sleep>,
-    }
+pub(crate) struct Deadline {
+    timeout: Option<std::time::Duration>,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 #[cfg(feature = "tokio")]
@@ -65,27 +63,26 @@ impl Deadline {
     }
 
     /// Whether the bound has passed; starts the timer on first use.
-    pub(crate) fn expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool {
+    pub(crate) fn expired(&mut self, cx: &mut Context<'_>) -> bool {
         use std::future::Future;
-        let mut this = self.project();
-        if this.sleep.is_none() {
-            let Some(timeout) = this.timeout.take() else {
+        if self.sleep.is_none() {
+            let Some(timeout) = self.timeout.take() else {
                 return false;
             };
             if NO_TIMERS.get() || tokio::runtime::Handle::try_current().is_err() {
                 return false;
             }
             // `sleep` panics in a runtime built without timers.
-            match catch_unwind(|| tokio::time::sleep(timeout)) {
-                Ok(sleep) => this.sleep.set(Some(sleep)),
+            match catch_unwind(|| Box::pin(tokio::time::sleep(timeout))) {
+                Ok(sleep) => self.sleep = Some(sleep),
                 Err(_) => {
                     NO_TIMERS.set(true);
                     return false;
                 }
             }
         }
-        match this.sleep.as_pin_mut() {
-            Some(sleep) => sleep.poll(cx).is_ready(),
+        match &mut self.sleep {
+            Some(sleep) => sleep.as_mut().poll(cx).is_ready(),
             None => false,
         }
     }
@@ -101,7 +98,7 @@ impl Deadline {
         Deadline
     }
 
-    pub(crate) fn expired(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> bool {
+    pub(crate) fn expired(&mut self, _cx: &mut Context<'_>) -> bool {
         false
     }
 }
