@@ -202,6 +202,9 @@ where
 }
 
 /// What to do with the response the inner service produced.
+// Returned once and consumed at once, never stored: boxing the common
+// `Respond` variant would cost an allocation per response for nothing.
+#[allow(clippy::large_enum_variant)]
 enum Decision<B> {
     Respond(Response<ResponseBody<B>>),
     Read { body: B, job: Box<Job> },
