@@ -201,6 +201,7 @@ impl Watch {
             return Poll::Ready(None);
         }
         let _entered = self.span.enter();
+        let _current = self.id.enter();
         match catch_unwind(AssertUnwindSafe(|| inner.poll_frame(cx))) {
             Ok(poll) => poll.map(|frame| frame.map(|f| f.map_err(Into::into))),
             Err(payload) => {

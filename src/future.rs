@@ -120,6 +120,7 @@ where
         let mut this = self.project();
         let ctx: &RequestContext = this.ctx;
         let _entered = ctx.span.enter();
+        let _current = ctx.id.enter();
         loop {
             match this.state.as_mut().project() {
                 StateProj::Calling { future } => {

@@ -179,6 +179,7 @@ impl Default for RedactLayerBuilder {
                 header: HeaderName::from_static("x-request-id"),
                 trust_incoming: true,
                 version: UuidVersion::V4,
+                trace_context: false,
             },
             template: Template::default(),
             messages: Messages::default(),
@@ -203,6 +204,17 @@ impl RedactLayerBuilder {
     /// could otherwise choose the id under which their requests are logged.
     pub fn trust_incoming_ids(mut self, trust: bool) -> Self {
         self.request_id.trust_incoming = trust;
+        self
+    }
+
+    /// Joins W3C trace context: when a request has no id header of its own
+    /// but a valid `traceparent`, its trace-id (32 hex digits) becomes the
+    /// request id, and the `request` span records `trace_id` whenever a
+    /// valid `traceparent` is present. Off by default (no `traceparent` is
+    /// parsed). With [`trust_incoming_ids(false)`](Self::trust_incoming_ids),
+    /// ids are always generated and only `trace_id` is recorded.
+    pub fn trace_context(mut self, on: bool) -> Self {
+        self.request_id.trace_context = on;
         self
     }
 

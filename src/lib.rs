@@ -69,6 +69,7 @@
 
 mod body;
 pub mod detect;
+mod forward;
 mod future;
 mod inspect;
 mod layer;
@@ -79,6 +80,7 @@ mod service;
 mod template;
 
 pub use body::{BodyPanicked, ResponseBody};
+pub use forward::{ForwardRequestId, ForwardRequestIdLayer};
 pub use future::ResponseFuture;
 pub use layer::{
     BuildError, Fallback, RedactLayer, RedactLayerBuilder, DEFAULT_INSPECT_LIMIT,

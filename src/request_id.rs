@@ -53,6 +53,40 @@ impl RequestId {
             .map_err(|_| InvalidRequestId { len: bytes.len() })
     }
 
+    /// The id of the request being served on this thread: set by
+    /// [`RedactLayer`](crate::RedactLayer) while it calls the inner service
+    /// and while it polls the response future and body, so code running
+    /// inside a handler (and any client it calls) can read it without
+    /// threading it through every function.
+    ///
+    /// Like a tokio task-local, it does not follow work onto other tasks:
+    /// inside `tokio::spawn`, pass the id along (or re-enter it with
+    /// [`RequestId::scope`]).
+    ///
+    /// ```
+    /// use tower_redact::RequestId;
+    ///
+    /// assert!(RequestId::current().is_none());
+    /// let id = RequestId::parse(b"req-1").unwrap();
+    /// id.scope(|| assert_eq!(RequestId::current().unwrap().as_str(), "req-1"));
+    /// assert!(RequestId::current().is_none());
+    /// ```
+    pub fn current() -> Option<RequestId> {
+        CURRENT.with(|current| current.borrow().clone())
+    }
+
+    /// Runs `f` with this id as [`RequestId::current`], restoring the
+    /// previous one afterwards (also when `f` panics).
+    pub fn scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _entered = self.enter();
+        f()
+    }
+
+    pub(crate) fn enter(&self) -> CurrentGuard {
+        let previous = CURRENT.with(|current| current.replace(Some(self.clone())));
+        CurrentGuard { previous }
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         // Every constructor admits only visible ASCII, for which `to_str`
@@ -86,6 +120,22 @@ impl RequestId {
         // `from_owner` keeps the 36 bytes in the one allocation that all the
         // clones (extensions, headers, body) then share.
         Self::from_validated(Bytes::from_owner(text))
+    }
+}
+
+thread_local! {
+    static CURRENT: std::cell::RefCell<Option<RequestId>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Restores the previous [`RequestId::current`] when dropped.
+pub(crate) struct CurrentGuard {
+    previous: Option<RequestId>,
+}
+
+impl Drop for CurrentGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CURRENT.with(|current| *current.borrow_mut() = previous);
     }
 }
 
@@ -161,6 +211,7 @@ pub(crate) struct RequestIdConfig {
     pub(crate) header: HeaderName,
     pub(crate) trust_incoming: bool,
     pub(crate) version: UuidVersion,
+    pub(crate) trace_context: bool,
 }
 
 /// The outcome of looking at a request's headers.
@@ -169,10 +220,17 @@ pub(crate) struct Resolved {
     /// Whether the request header already holds exactly this id.
     pub(crate) kept: bool,
     pub(crate) rejected: Option<Rejection>,
+    /// The trace-id of a valid W3C `traceparent`, when trace context is on.
+    pub(crate) trace_id: Option<HeaderValue>,
 }
 
 impl RequestIdConfig {
     pub(crate) fn resolve(&self, headers: &HeaderMap) -> Resolved {
+        let trace_id = if self.trace_context {
+            trace_id(headers)
+        } else {
+            None
+        };
         let mut values = headers.get_all(&self.header).iter();
         let first = values.next();
         let rejected = match first {
@@ -184,16 +242,59 @@ impl RequestIdConfig {
                     id: RequestId(value.clone()),
                     kept: true,
                     rejected: None,
+                    trace_id,
                 };
             }
             Some(value) => Some(Rejection::Invalid(value.len())),
         };
+        // Without a usable id of its own, a request that belongs to a trace
+        // takes the trace's id, so logs and traces join on one key.
+        let id = match &trace_id {
+            Some(trace) if self.trust_incoming && first.is_none() => RequestId(trace.clone()),
+            _ => RequestId::generate(self.version),
+        };
         Resolved {
-            id: RequestId::generate(self.version),
+            id,
             kept: false,
             rejected,
+            trace_id,
         }
     }
+}
+
+/// The trace-id of a single, valid W3C `traceparent` header
+/// (`version-traceid-parentid-flags`, lower-case hex; version `ff` and
+/// all-zero ids are invalid; version `00` is exactly 55 bytes, later
+/// versions may append `-` and more).
+fn trace_id(headers: &HeaderMap) -> Option<HeaderValue> {
+    let mut values = headers.get_all("traceparent").iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    let v = value.as_bytes();
+    let hex = |s: &[u8]| s.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let nonzero = |s: &[u8]| s.iter().any(|&b| b != b'0');
+    if v.len() < 55 || v[2] != b'-' || v[35] != b'-' || v[52] != b'-' {
+        return None;
+    }
+    let (version, trace, parent, flags) = (&v[..2], &v[3..35], &v[36..52], &v[53..55]);
+    let valid = hex(version)
+        && version != b"ff"
+        && (if version == b"00" {
+            v.len() == 55
+        } else {
+            v.len() == 55 || v[55] == b'-'
+        })
+        && hex(trace)
+        && nonzero(trace)
+        && hex(parent)
+        && nonzero(parent)
+        && hex(flags);
+    if !valid {
+        return None;
+    }
+    HeaderValue::from_bytes(trace).ok()
 }
 
 /// `A-Z a-z 0-9 - _ . :`
@@ -223,7 +324,53 @@ mod tests {
             header: HeaderName::from_static("x-request-id"),
             trust_incoming: trust,
             version: UuidVersion::V4,
+            trace_context: false,
         }
+    }
+
+    #[test]
+    fn traceparent_is_parsed_by_the_w3c_rules() {
+        let parse = |v: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("traceparent", HeaderValue::from_static(v));
+            trace_id(&headers).map(|t| t.to_str().unwrap().to_owned())
+        };
+        let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        assert_eq!(
+            parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").as_deref(),
+            Some(trace)
+        );
+        assert_eq!(
+            parse("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra").as_deref(),
+            Some(trace)
+        );
+        for bad in [
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",
+            "garbage",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+        let config = RequestIdConfig {
+            trace_context: true,
+            ..config(true)
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "traceparent",
+            HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        );
+        let resolved = config.resolve(&headers);
+        assert_eq!(resolved.id.as_str(), trace);
+        headers.insert("x-request-id", HeaderValue::from_static("own-id"));
+        let resolved = config.resolve(&headers);
+        assert_eq!(resolved.id.as_str(), "own-id");
+        assert_eq!(resolved.trace_id.unwrap(), trace);
     }
 
     fn is_uuid(id: &RequestId, version: usize) -> bool {

@@ -82,7 +82,11 @@ where
             request_id = %id,
             method = %req.method(),
             path = %req.uri().path(),
+            trace_id = tracing::field::Empty,
         );
+        if let Some(trace_id) = resolved.trace_id.as_ref().and_then(|t| t.to_str().ok()) {
+            span.record("trace_id", trace_id);
+        }
         let ctx = RequestContext {
             config: self.config.clone(),
             head: req.method() == Method::HEAD,
@@ -90,18 +94,19 @@ where
             span,
         };
         let _entered = ctx.span.enter();
+        let _current = ctx.id.enter();
         if let Some(rejection) = resolved.rejected {
             log::incoming_id_rejected(&ctx.id, rejection);
         }
         let inner = &mut self.inner;
         match catch_unwind(AssertUnwindSafe(|| inner.call(req))) {
             Ok(future) => {
-                drop(_entered);
+                drop((_current, _entered));
                 ResponseFuture::calling(future, ctx)
             }
             Err(payload) => {
                 log_call_panic(&ctx, payload.as_ref());
-                drop(_entered);
+                drop((_current, _entered));
                 ResponseFuture::panicked(ctx)
             }
         }
