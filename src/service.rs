@@ -85,7 +85,7 @@ where
             trace_id = tracing::field::Empty,
         );
         if let Some(trace_id) = resolved.trace_id.as_ref().and_then(|t| t.to_str().ok()) {
-            span.record("trace_id", trace_id);
+            span.record("trace_id", tracing::field::display(trace_id));
         }
         let ctx = RequestContext {
             config: self.config.clone(),
