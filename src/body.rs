@@ -1,7 +1,9 @@
 //! The response body: the inner body passed through (with panics caught), or
 //! the rendered template.
 
+use crate::grpc;
 use crate::inspect::ends;
+use crate::layer::Config;
 use crate::log::{self, PanicSite};
 use crate::request_id::RequestId;
 use crate::BoxError;
@@ -12,6 +14,7 @@ use pin_project_lite::pin_project;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use tracing::Span;
 
@@ -59,6 +62,9 @@ struct Watch {
     id: RequestId,
     span: Span,
     failed: bool,
+    /// For gRPC responses: the configuration to redact `grpc-message` in
+    /// the trailers with.
+    grpc: Option<Arc<Config>>,
 }
 
 impl<B> ResponseBody<B> {
@@ -70,6 +76,7 @@ impl<B> ResponseBody<B> {
                     id,
                     span,
                     failed: false,
+                    grpc: None,
                 },
             },
         }
@@ -91,9 +98,18 @@ impl<B> ResponseBody<B> {
                     id,
                     span,
                     failed: false,
+                    grpc: None,
                 },
             },
         }
+    }
+
+    /// Redacts `grpc-message` in the trailers of a passed-through body.
+    pub(crate) fn redacting_grpc_trailers(mut self, config: Arc<Config>) -> Self {
+        if let Kind::Pass { watch, .. } = &mut self.kind {
+            watch.grpc = Some(config);
+        }
+        self
     }
 
     pub(crate) fn full(data: Bytes) -> Self {
@@ -203,6 +219,17 @@ impl Watch {
         let _entered = self.span.enter();
         let _current = self.id.enter();
         match catch_unwind(AssertUnwindSafe(|| inner.poll_frame(cx))) {
+            Ok(Poll::Ready(Some(Ok(frame)))) if frame.is_trailers() && self.grpc.is_some() => {
+                let frame = match (frame.into_trailers(), &self.grpc) {
+                    (Ok(mut trailers), Some(config)) => {
+                        grpc::redact_status(&mut trailers, &self.id, config);
+                        Frame::trailers(trailers)
+                    }
+                    (Ok(trailers), None) => Frame::trailers(trailers),
+                    (Err(frame), _) => frame,
+                };
+                Poll::Ready(Some(Ok(frame)))
+            }
             Ok(poll) => poll.map(|frame| frame.map(|f| f.map_err(Into::into))),
             Err(payload) => {
                 self.failed = true;

@@ -4,6 +4,7 @@
 
 use crate::body::ResponseBody;
 use crate::detect::Finding;
+use crate::grpc;
 use crate::inspect::{ends, CollectEnd, Collected, Deadline};
 use crate::layer::{Config, Fallback};
 use crate::log::{self, Original, PanicSite};
@@ -32,6 +33,8 @@ pub(crate) struct RequestContext {
     pub(crate) id: RequestId,
     pub(crate) span: Span,
     pub(crate) head: bool,
+    /// The request is a gRPC call.
+    pub(crate) grpc: bool,
 }
 
 pin_project! {
@@ -244,6 +247,14 @@ impl RequestContext {
     where
         B: Body<Data = Bytes>,
     {
+        if self.grpc && grpc::is_grpc(response.headers()) {
+            let (mut parts, body) = response.into_parts();
+            grpc::redact_status(&mut parts.headers, &self.id, &self.config);
+            self.finish_head(&mut parts);
+            let body = ResponseBody::pass(body, self.id.clone(), self.body_span())
+                .redacting_grpc_trailers(self.config.clone());
+            return Decision::Respond(Response::from_parts(parts, body));
+        }
         let status = response.status();
         let inspect = &self.config.inspect;
         if is_server_error(status) {
@@ -483,6 +494,11 @@ impl RequestContext {
     }
 
     pub(crate) fn panic_response<B>(&self) -> Response<ResponseBody<B>> {
+        if self.grpc {
+            let mut parts = grpc::panic_parts(&self.id);
+            self.finish_head(&mut parts);
+            return Response::from_parts(parts, ResponseBody::empty());
+        }
         let (mut parts, ()) = Response::new(()).into_parts();
         parts.status = StatusCode::INTERNAL_SERVER_ERROR;
         self.rewrite(parts)

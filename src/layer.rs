@@ -73,6 +73,7 @@ pub(crate) struct Config {
     pub(crate) headers: HeaderPolicy,
     pub(crate) log_body_limit: usize,
     pub(crate) inspect: InspectConfig,
+    pub(crate) grpc_fault_codes: Vec<u16>,
 }
 
 /// A [`Layer`] that wraps a service in [`RedactService`].
@@ -169,6 +170,7 @@ pub struct RedactLayerBuilder {
     headers: HeaderPolicy,
     log_body_limit: usize,
     inspect: InspectConfig,
+    grpc_fault_codes: Vec<u16>,
     errors: Vec<BuildError>,
 }
 
@@ -186,6 +188,7 @@ impl Default for RedactLayerBuilder {
             headers: HeaderPolicy::default(),
             log_body_limit: DEFAULT_LOG_BODY_LIMIT,
             inspect: InspectConfig::default(),
+            grpc_fault_codes: crate::grpc::DEFAULT_FAULT_CODES.to_vec(),
             errors: Vec::new(),
         }
     }
@@ -356,6 +359,18 @@ impl RedactLayerBuilder {
         self
     }
 
+    /// Treats this gRPC status code as a server fault: its `grpc-message`
+    /// is replaced by a generic one with the request id, whatever it says,
+    /// and `grpc-status-details-bin` is dropped. By default UNKNOWN (2),
+    /// INTERNAL (13) and DATA_LOSS (15); the messages of other codes are
+    /// replaced only when the leak detector finds internals in them.
+    pub fn grpc_fault_code(mut self, code: u16) -> Self {
+        if !self.grpc_fault_codes.contains(&code) {
+            self.grpc_fault_codes.push(code);
+        }
+        self
+    }
+
     /// Validates the configuration and renders the template for every
     /// status.
     pub fn build(self) -> Result<RedactLayer, BuildError> {
@@ -376,6 +391,7 @@ impl RedactLayerBuilder {
                 headers,
                 log_body_limit: self.log_body_limit,
                 inspect: self.inspect,
+                grpc_fault_codes: self.grpc_fault_codes,
             }),
         })
     }

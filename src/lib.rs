@@ -71,6 +71,7 @@ mod body;
 pub mod detect;
 mod forward;
 mod future;
+mod grpc;
 mod inspect;
 mod layer;
 mod log;

@@ -123,6 +123,30 @@ pub(crate) fn leak_rewritten(
     );
 }
 
+pub(crate) fn grpc_status_rewritten(
+    id: &RequestId,
+    code: u16,
+    message: &[u8],
+    leak: Option<&Finding>,
+) {
+    match leak {
+        None => tracing::error!(
+            request_id = %id,
+            grpc_status = code,
+            grpc_message = ?masked(message),
+            "gRPC server error; message replaced"
+        ),
+        Some(finding) => tracing::warn!(
+            request_id = %id,
+            grpc_status = code,
+            category = finding.category().as_str(),
+            signature = finding.signature(),
+            grpc_message = ?masked(message),
+            "gRPC status message leaked internals; replaced"
+        ),
+    }
+}
+
 pub(crate) fn uninspectable(id: &RequestId, status: StatusCode, why: &'static str) {
     tracing::warn!(
         request_id = %id,

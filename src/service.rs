@@ -90,6 +90,7 @@ where
         let ctx = RequestContext {
             config: self.config.clone(),
             head: req.method() == Method::HEAD,
+            grpc: crate::grpc::is_grpc(req.headers()),
             id,
             span,
         };
