@@ -62,7 +62,7 @@ fn routes() -> Router {
             }),
         )
         // Never answers: only a timeout ends it.
-        .route("/slow", get(|| std::future::pending::<&'static str>()))
+        .route("/slow", get(std::future::pending::<&'static str>))
         .route(
             "/upload",
             post(|body: Bytes| async move { body.len().to_string() }),
