@@ -53,6 +53,7 @@ where
 /// A response as the client received it.
 #[derive(Debug)]
 pub struct Reply {
+    pub version: http::Version,
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -88,10 +89,72 @@ pub async fn send(addr: SocketAddr, req: Request<Full<Bytes>>) -> Result<Reply, 
     let (parts, body) = res.into_parts();
     let body = body.collect().await?.to_bytes();
     Ok(Reply {
+        version: parts.version,
         status: parts.status,
         headers: parts.headers,
         body,
     })
+}
+
+/// An HTTP/2 connection with prior knowledge (h2c, no upgrade dance), on
+/// which several requests can be sent.
+#[derive(Clone)]
+pub struct H2 {
+    addr: SocketAddr,
+    sender: hyper::client::conn::http2::SendRequest<Full<Bytes>>,
+}
+
+/// Opens an HTTP/2 connection to `addr`.
+pub async fn connect_h2(addr: SocketAddr) -> H2 {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (sender, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    H2 { addr, sender }
+}
+
+impl H2 {
+    /// Sends `req` (a relative URI is made absolute, `host` becomes
+    /// `:authority`) and returns the response with its body unread.
+    pub async fn open(
+        &mut self,
+        mut req: Request<Full<Bytes>>,
+    ) -> Result<http::Response<hyper::body::Incoming>, hyper::Error> {
+        if req.uri().authority().is_none() {
+            let uri = format!("http://{}{}", self.addr, req.uri());
+            *req.uri_mut() = uri.parse().unwrap();
+        }
+        req.headers_mut().remove(http::header::HOST);
+        self.sender.ready().await?;
+        let res = self.sender.send_request(req).await?;
+        assert_eq!(res.version(), http::Version::HTTP_2);
+        Ok(res)
+    }
+
+    /// Sends `req` and reads the whole body.
+    pub async fn send(&mut self, req: Request<Full<Bytes>>) -> Result<Reply, hyper::Error> {
+        let (parts, body) = self.open(req).await?.into_parts();
+        let body = body.collect().await?.to_bytes();
+        Ok(Reply {
+            version: parts.version,
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
+    }
+
+    pub async fn fetch(&mut self, path: &str) -> Reply {
+        self.send(request("GET", path).body(Full::default()).unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+/// Sends `req` over a fresh HTTP/2 connection and reads the whole body.
+pub async fn send_h2(addr: SocketAddr, req: Request<Full<Bytes>>) -> Result<Reply, hyper::Error> {
+    connect_h2(addr).await.send(req).await
 }
 
 pub fn request(method: &str, path: &str) -> http::request::Builder {
