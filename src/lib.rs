@@ -56,11 +56,16 @@
 //!
 //! # Layer order
 //!
-//! Make `RedactLayer` the outermost layer of the application (with axum,
-//! the last `.layer` call; with `tower::ServiceBuilder`, the first), so that
-//! it sees the responses of every other layer and the id exists before they
-//! run. tower-http's `TraceLayer` inside it can read the [`RequestId`] from
-//! the request extensions in `make_span_with`. tower-http's
+//! Put `RedactLayer` outside every other layer of the application (with
+//! axum, the last `.layer` call; with `tower::ServiceBuilder`, the first),
+//! so that it sees their responses and the id exists before they run. Two
+//! tower-http layers are the exception and go outside it: `CorsLayer`, so
+//! that even a panic's 500 carries CORS headers, and `CompressionLayer`, so
+//! that inspection sees plain bytes. The README's layer-order table names
+//! the test behind each placement.
+//!
+//! tower-http's `TraceLayer` inside it can read the [`RequestId`] from the
+//! request extensions in `make_span_with`. tower-http's
 //! `CatchPanicLayer` is not needed: this layer catches panics, including
 //! those in response bodies, which `CatchPanicLayer` does not.
 #![forbid(unsafe_code)]
