@@ -5,120 +5,16 @@
 //! stream that fails after messages).
 
 mod common;
+#[path = "../examples/pinger/mod.rs"]
+mod pinger;
 
 use common::capture_logs;
 use http::uri::PathAndQuery;
-use std::convert::Infallible;
-use std::future::Future;
+use pinger::{Ping, PingerServer};
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use tonic::{Code, Request, Response, Status};
 use tonic_prost::ProstCodec;
 use tower_redact::RedactLayer;
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct Ping {
-    #[prost(string, tag = "1")]
-    text: String,
-}
-
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-type PingStream = Pin<Box<dyn futures_util::Stream<Item = Result<Ping, Status>> + Send>>;
-
-const DSN: &str = "postgres://app:hunter2@10.0.0.7:5432/orders";
-
-/// What `tonic-build` would generate for
-/// `service Pinger { rpc Ping(Ping) returns (Ping); rpc Pings(Ping) returns (stream Ping); }`,
-/// written by hand so the tests need no `protoc`.
-#[derive(Clone)]
-struct PingerServer;
-
-impl tonic::server::NamedService for PingerServer {
-    const NAME: &'static str = "test.Pinger";
-}
-
-impl tower::Service<http::Request<tonic::body::Body>> for PingerServer {
-    type Response = http::Response<tonic::body::Body>;
-    type Error = Infallible;
-    type Future = BoxFuture<Result<Self::Response, Infallible>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
-        Box::pin(async move {
-            let mut grpc = tonic::server::Grpc::new(ProstCodec::<Ping, Ping>::default());
-            Ok(match req.uri().path() {
-                "/test.Pinger/Ping" => grpc.unary(Unary, req).await,
-                _ => grpc.server_streaming(Streaming, req).await,
-            })
-        })
-    }
-}
-
-/// The handler: each request text picks an outcome.
-async fn answer(text: String) -> Result<Ping, Status> {
-    match text.as_str() {
-        "panic" => panic!("ping handler exploded: dsn {DSN}"),
-        "internal" => Err(Status::internal(format!("pool timed out connecting to {DSN}"))),
-        "unknown" => Err(Status::unknown("sqlx::Error: Database(PgDatabaseError)")),
-        "leaky" => Err(Status::invalid_argument(
-            "Traceback (most recent call last):\n  File \"/srv/app/pinger/views.py\", line 42, in ping\nKeyError: 'text'",
-        )),
-        "clean" => Err(Status::invalid_argument("text must not be empty")),
-        "unavailable" => Err(Status::unavailable("try again in 30 s")),
-        _ => Ok(Ping {
-            text: format!("pong: {text}"),
-        }),
-    }
-}
-
-#[derive(Clone)]
-struct Unary;
-
-impl tonic::server::UnaryService<Ping> for Unary {
-    type Response = Ping;
-    type Future = BoxFuture<Result<Response<Ping>, Status>>;
-
-    fn call(&mut self, request: Request<Ping>) -> Self::Future {
-        Box::pin(async move { answer(request.into_inner().text).await.map(Response::new) })
-    }
-}
-
-#[derive(Clone)]
-struct Streaming;
-
-impl tonic::server::ServerStreamingService<Ping> for Streaming {
-    type Response = Ping;
-    type ResponseStream = PingStream;
-    type Future = BoxFuture<Result<Response<PingStream>, Status>>;
-
-    /// Two good messages, then the outcome of `answer`: a failure arrives
-    /// in the trailers.
-    fn call(&mut self, request: Request<Ping>) -> Self::Future {
-        let text = request.into_inner().text;
-        Box::pin(async move {
-            let stream = futures_util::stream::unfold(0, move |n| {
-                let text = text.clone();
-                async move {
-                    match n {
-                        0 | 1 => Some((
-                            Ok(Ping {
-                                text: format!("item {n}"),
-                            }),
-                            n + 1,
-                        )),
-                        2 => Some((answer(text).await, n + 1)),
-                        _ => None,
-                    }
-                }
-            });
-            Ok(Response::new(Box::pin(stream) as PingStream))
-        })
-    }
-}
 
 async fn serve(layer: RedactLayer) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
