@@ -431,10 +431,12 @@ pub(crate) static CATALOGUE: &[Signature] = &[
             r#"SQLSTATE\[?\s*[0-9A-Z]{5}|SQLState\\?"?\s*[:=]?\s*\\?"?[0-9A-Z]{5}"#,
             r"|\[SQL: |Invalid SQL:|SQL command not properly ended|end of SQL command",
             r"|SQLITE_[A-Z]{3,}|SQL(?:Syntax|IntegrityConstraintViolation|NonTransient|Transient)\w*Exception",
-            r"|(?:My|my|Postgre|MS|Ms)SQL[ _](?:Driver|Error|ODBC|result|query|server|Server|error)",
+            r"|MySQL (?:Driver|Error|ODBC)\b|mySQL (?:error with query|query error)",
+            r"|(?:MySQL|PostgreSQL) (?:result|query failed)|connect to (?:local )?(?:MySQL|PostgreSQL) server",
+            r"|MySQL server version for the right syntax",
             r"|\[SQL Server(?: Driver)?\]|SQL Server Driver|JDBC SQL|ODBC SQL",
         )),
-        8,
+        24,
         60,
     ),
     // mysql/mysql2 for Node.js error codes: `"code":"ER_DUP_ENTRY"`.
@@ -455,13 +457,16 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         0,
         240,
     ),
-    // MySQL: `Unknown column 'x' in 'field list'`, `Unknown table`,
-    // `Unknown database 'shop'`.
+    // MySQL: `Unknown column 'x' in 'field list'` (the clause is required: an
+    // application's own `Unknown column 'x'` about an upload is not a leak),
+    // `Unknown table 'x'`, `Unknown database 'shop'`.
     sig(
         "mysql_unknown_object",
         Database,
         &["Unknown "],
-        Regex(r"Unknown (?:column|table|database) '[^'\n]{1,128}'"),
+        Regex(
+            r"Unknown column '[^'\n]{1,128}' in '[a-z ]{1,40}'|Unknown (?:table|database) '[^'\n]{1,128}'",
+        ),
         0,
         160,
     ),
@@ -1114,11 +1119,13 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         "env_secret_variables",
         EnvironmentDump,
         &["PASSWORD", "SECRET", "TOKEN", "API_KEY"],
+        // A secret value has a digit or is at least 12 characters long; that
+        // keeps validation bodies such as `{"API_KEY":"required",..}` clean.
         Regex(concat!(
-            r"[A-Z][A-Z0-9_]{0,40}(?:PASSWORD|SECRET|TOKEN|API_KEY)[A-Z0-9_]{0,40}=[^\s]{1,200}(?:\s|\\n)+[A-Z][A-Z0-9_]{1,60}=",
-            r"|(?:\n|\\n)[A-Z][A-Z0-9_]{1,60}=[^\n\\]{0,200}(?:\n|\\n)[A-Z][A-Z0-9_]{0,40}(?:PASSWORD|SECRET|TOKEN|API_KEY)[A-Z0-9_]{0,40}=[^\s]",
-            r#"|\\?["'][A-Z][A-Z0-9_]{0,40}(?:PASSWORD|SECRET|TOKEN|API_KEY)[A-Z0-9_]{0,40}\\?["']\s*:\s*\\?["'][^"'\\]{1,200}\\?["']\s*,\s*\\?["'][A-Z][A-Z0-9_]{1,60}\\?["']\s*:"#,
-            r#"|\\?["'][A-Z][A-Z0-9_]{1,60}\\?["']\s*:\s*\\?["'][^"'\\]{0,200}\\?["']\s*,\s*\\?["'][A-Z][A-Z0-9_]{0,40}(?:PASSWORD|SECRET|TOKEN|API_KEY)[A-Z0-9_]{0,40}\\?["']\s*:\s*\\?["'][^"'\\]"#,
+            r"[A-Z][A-Z0-9_]{0,40}(?:PASSWORD|SECRET|TOKEN|API_KEY)[A-Z0-9_]{0,40}=(?:[^\s\\]{0,100}\d[^\s\\]{0,100}|[^\s\\]{12,200})(?:\s|\\n)+[A-Z][A-Z0-9_]{1,60}=",
+            r"|(?:\n|\\n)[A-Z][A-Z0-9_]{1,60}=[^\n\\]{0,200}(?:\n|\\n)[A-Z][A-Z0-9_]{0,40}(?:PASSWORD|SECRET|TOKEN|API_KEY)[A-Z0-9_]{0,40}=(?:[^\s\\]{0,100}\d|[^\s\\]{12})",
+            r#"|\\?["'][A-Z][A-Z0-9_]{0,40}(?:PASSWORD|SECRET|TOKEN|API_KEY)[A-Z0-9_]{0,40}\\?["']\s*:\s*\\?["'](?:[^"'\\\s]{0,100}\d[^"'\\\s]{0,100}|[^"'\\\s]{12,200})\\?["']\s*,\s*\\?["'][A-Z][A-Z0-9_]{1,60}\\?["']\s*:"#,
+            r#"|\\?["'][A-Z][A-Z0-9_]{1,60}\\?["']\s*:\s*\\?["'][^"'\\]{0,200}\\?["']\s*,\s*\\?["'][A-Z][A-Z0-9_]{0,40}(?:PASSWORD|SECRET|TOKEN|API_KEY)[A-Z0-9_]{0,40}\\?["']\s*:\s*\\?["'](?:[^"'\\\s]{0,100}\d|[^"'\\\s]{12})"#,
         )),
         256,
         384,

@@ -197,6 +197,9 @@ fn database_look_alikes_are_clean() {
         "USER_NOT_FOUND",
         "ORDER_STATUS_INVALID",
         "Data source: Eurostat, 2023.",
+        "Our PostgreSQL server is being upgraded tonight; the MySQL server too.",
+        "Unknown column 'colour' in your CSV upload.",
+        "I got a MySQL error yesterday, but the MySQL query works now.",
     ]);
 }
 
@@ -368,6 +371,8 @@ fn environment_look_alikes_are_clean() {
         "Your PASSWORD is too short.",
         "HOME is where the heart is.",
         r#"{"SECRET":"must not be empty"}"#,
+        r#"{"errors":{"API_KEY":"required","DB_HOST":"required"}}"#,
+        "Missing settings:\nDB_PASSWORD=\nREDIS_URL=",
     ]);
 }
 
