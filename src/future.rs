@@ -18,7 +18,6 @@ use http::response::Parts;
 use http::{Response, StatusCode};
 use http_body::Body;
 use pin_project_lite::pin_project;
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -374,12 +373,12 @@ impl RequestContext {
                     truncated: false,
                     failure,
                 };
-                if job.purpose == Purpose::LogServerError {
-                    return self.rewrite_server_error(parts, original);
+                if job.purpose == Purpose::Scan {
+                    // The body broke while it was inspected: what it would
+                    // have said is unknown, and the client cannot get it
+                    // whole anyway.
+                    parts.status = StatusCode::INTERNAL_SERVER_ERROR;
                 }
-                // The body broke while it was inspected: what it would have
-                // said is unknown, and the client cannot get it whole anyway.
-                parts.status = StatusCode::INTERNAL_SERVER_ERROR;
                 return self.rewrite_server_error(parts, original);
             }
         };
@@ -514,10 +513,6 @@ impl Job {
             limit,
         })
     }
-}
-
-pub(crate) fn log_call_panic(ctx: &RequestContext, payload: &(dyn Any + Send)) {
-    log::panic_caught(&ctx.id, PanicSite::Call, payload);
 }
 
 impl<F, B> fmt::Debug for ResponseFuture<F, B> {

@@ -2,7 +2,7 @@
 //! panics in the inner `call`.
 
 use crate::body::ResponseBody;
-use crate::future::{log_call_panic, RequestContext, ResponseFuture};
+use crate::future::{RequestContext, ResponseFuture};
 use crate::layer::{Config, RedactLayer};
 use crate::log;
 use crate::BoxError;
@@ -106,7 +106,7 @@ where
                 ResponseFuture::calling(future, ctx)
             }
             Err(payload) => {
-                log_call_panic(&ctx, payload.as_ref());
+                log::panic_caught(&ctx.id, log::PanicSite::Call, payload.as_ref());
                 drop((_current, _entered));
                 ResponseFuture::panicked(ctx)
             }
