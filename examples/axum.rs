@@ -103,6 +103,13 @@ async fn stream_panic() -> Body {
     Body::from_stream(events)
 }
 
+/// A response that takes three seconds: longer than a proxy's read timeout
+/// in the nginx check (`scripts/e2e-nginx.sh`), so the proxy answers 504.
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    "done after 3 s\n"
+}
+
 pub fn app() -> Router {
     Router::new()
         .route("/", get(hello))
@@ -113,6 +120,7 @@ pub fn app() -> Router {
         .route("/maintenance", get(maintenance))
         .route("/stream", get(stream))
         .route("/stream-panic", get(stream_panic))
+        .route("/slow", get(slow))
         .layer(RedactLayer::default())
 }
 
@@ -140,6 +148,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "/maintenance",
         "/stream",
         "/stream-panic",
+        "/slow",
     ] {
         println!("  curl -i {base}{path}");
     }
