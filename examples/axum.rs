@@ -7,8 +7,13 @@
 //! ```
 //!
 //! The server log (stdout) shows what the layer logged next to what the
-//! client got. Set `DEMO_ADDR` to listen elsewhere, `RUST_LOG` to change the
-//! log level.
+//! client got. Set `DEMO_ADDR` to listen elsewhere (port 0: any free port),
+//! `RUST_LOG` to change the log level.
+//!
+//! The routes under `/faults/` (`examples/faults/mod.rs`) fail in every
+//! position a response can (panics in `call`, in the handler, in the body
+//! before and after the head; leaky and clean errors; body errors; slow,
+//! endless and oversized bodies); `scripts/soak.sh` drives them under load.
 
 use axum::{
     body::Body, http::StatusCode, response::IntoResponse, routing::get, Extension, Json, Router,
@@ -17,6 +22,8 @@ use bytes::Bytes;
 use std::{convert::Infallible, time::Duration};
 use tower_redact::{PublicMessage, RedactLayer, RequestId};
 use tracing_subscriber::EnvFilter;
+
+mod faults;
 
 async fn hello(Extension(id): Extension<RequestId>) -> String {
     tracing::info!("saying hello");
@@ -121,6 +128,9 @@ pub fn app() -> Router {
         .route("/stream", get(stream))
         .route("/stream-panic", get(stream_panic))
         .route("/slow", get(slow))
+        .merge(faults::routes())
+        // Inside RedactLayer: its panic in `call` is one the layer catches.
+        .layer(faults::PanicInCallLayer)
         .layer(RedactLayer::default())
 }
 
@@ -152,6 +162,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         println!("  curl -i {base}{path}");
     }
+    println!("  and the fault routes under {base}/faults/ (examples/faults/mod.rs)");
     axum::serve(listener, app()).await?;
     Ok(())
 }

@@ -85,6 +85,12 @@ fn masked(bytes: &[u8]) -> String {
     mask_secrets(&String::from_utf8_lossy(bytes)).into_owned()
 }
 
+/// An error's text as logged: bounded like a panic message, credentials
+/// masked (a body error's `Display` may quote a connection string).
+fn masked_failure(text: &str) -> String {
+    mask_secrets(truncate(text, PANIC_MESSAGE_LIMIT)).into_owned()
+}
+
 /// What was read of an error response's original body.
 pub(crate) struct Original<'a> {
     pub(crate) bytes: &'a [u8],
@@ -100,7 +106,7 @@ pub(crate) fn server_error_rewritten(id: &RequestId, status: StatusCode, origina
         status = status.as_u16(),
         body = ?masked(original.bytes),
         body_truncated = original.truncated,
-        body_failure = original.failure.as_deref(),
+        body_failure = original.failure.as_deref().map(masked_failure),
         "server error response replaced by the template"
     );
 }
