@@ -16,7 +16,8 @@
 //! endless and oversized bodies); `scripts/soak.sh` drives them under load.
 
 use axum::{
-    body::Body, http::StatusCode, response::IntoResponse, routing::get, Extension, Json, Router,
+    body::Body, http::StatusCode, response::IntoResponse, routing::get, serve::ListenerExt,
+    Extension, Json, Router,
 };
 use bytes::Bytes;
 use std::{convert::Infallible, time::Duration};
@@ -163,6 +164,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  curl -i {base}{path}");
     }
     println!("  and the fault routes under {base}/faults/ (examples/faults/mod.rs)");
+    // TCP_NODELAY: a streamed body's small frames go out at once instead of
+    // waiting on Nagle's algorithm for the client's delayed ACKs.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app()).await?;
     Ok(())
 }

@@ -523,11 +523,13 @@ impl Checker {
 }
 
 fn planted_in(haystack: &[u8]) -> Option<&'static str> {
-    faults::PLANTED.iter().copied().find(|planted| {
-        haystack
-            .windows(planted.len())
-            .any(|w| w == planted.as_bytes())
-    })
+    static PLANTED: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::new(faults::PLANTED).expect("literal patterns")
+        });
+    PLANTED
+        .find(haystack)
+        .map(|m| faults::PLANTED[m.pattern().as_usize()])
 }
 
 impl Expected {
