@@ -328,6 +328,7 @@ fn routes() -> Vec<Route> {
 enum Kind {
     Ok,
     ExpectedAbort,
+    ExpectedAbortBeforeHead,
     Leak,
     UnexpectedStatus,
     Wrong,
@@ -337,9 +338,10 @@ enum Kind {
     ConnectionError,
 }
 
-const KINDS: [Kind; 9] = [
+const KINDS: [Kind; 10] = [
     Kind::Ok,
     Kind::ExpectedAbort,
+    Kind::ExpectedAbortBeforeHead,
     Kind::Leak,
     Kind::UnexpectedStatus,
     Kind::Wrong,
@@ -354,6 +356,7 @@ impl Kind {
         match self {
             Kind::Ok => "ok",
             Kind::ExpectedAbort => "expected_abort",
+            Kind::ExpectedAbortBeforeHead => "expected_abort_before_head",
             Kind::Leak => "leak",
             Kind::UnexpectedStatus => "unexpected_status",
             Kind::Wrong => "wrong",
@@ -365,7 +368,10 @@ impl Kind {
     }
 
     fn is_failure(self) -> bool {
-        !matches!(self, Kind::Ok | Kind::ExpectedAbort)
+        !matches!(
+            self,
+            Kind::Ok | Kind::ExpectedAbort | Kind::ExpectedAbortBeforeHead
+        )
     }
 }
 
@@ -415,7 +421,7 @@ impl Checker {
                 return match route.expect {
                     Expect::Abort {
                         before_head: true, ..
-                    } => (Kind::ExpectedAbort, String::new()),
+                    } => (Kind::ExpectedAbortBeforeHead, String::new()),
                     _ => (Kind::ConnectionError, err),
                 }
             }
@@ -930,6 +936,7 @@ async fn main() {
     }
     shared.stop.store(true, Ordering::Relaxed);
     let load_time = started.elapsed();
+    let during_load = shared.done.load(Ordering::Relaxed);
     let mut stats = vec![RouteStats::default(); shared.routes.len()];
     for worker in workers {
         match worker.await {
@@ -949,12 +956,18 @@ async fn main() {
         }
     }
     let elapsed = started.elapsed();
-    let failures = report(&shared, &stats, load_time, elapsed);
+    let failures = report(&shared, &stats, (load_time, during_load), elapsed);
     std::process::exit(i32::from(failures > 0));
 }
 
-/// Prints the tables; returns the number of failures.
-fn report(shared: &Shared, stats: &[RouteStats], load_time: Duration, elapsed: Duration) -> u64 {
+/// Prints the tables; returns the number of failures. `load` is how long
+/// new requests were sent, and how many responses came in that time.
+fn report(
+    shared: &Shared,
+    stats: &[RouteStats],
+    (load_time, during_load): (Duration, u64),
+    elapsed: Duration,
+) -> u64 {
     let mut totals: BTreeMap<Kind, u64> = BTreeMap::new();
     println!();
     println!("| route | requests | ok | expected abort | failures | mean ms | max ms |");
@@ -985,7 +998,8 @@ fn report(shared: &Shared, stats: &[RouteStats], load_time: Duration, elapsed: D
             "| `{}` | {n} | {} | {} | {failed} | {:.1} | {:.1} |",
             route.path,
             s.kinds.get(&Kind::Ok).unwrap_or(&0),
-            s.kinds.get(&Kind::ExpectedAbort).unwrap_or(&0),
+            s.kinds.get(&Kind::ExpectedAbort).unwrap_or(&0)
+                + s.kinds.get(&Kind::ExpectedAbortBeforeHead).unwrap_or(&0),
             s.total_micros as f64 / n.max(1) as f64 / 1e3,
             s.max_micros as f64 / 1e3,
         );
@@ -1005,11 +1019,10 @@ fn report(shared: &Shared, stats: &[RouteStats], load_time: Duration, elapsed: D
     println!("| **total** | **{total}** |");
     println!();
     println!(
-        "soak: {total} responses in {:.1} s ({:.0}/s over the {:.0} s of load; the last \
-         in-flight requests took {:.1} s more), {failures} failures, {} leaks",
-        elapsed.as_secs_f64(),
-        total as f64 / elapsed.as_secs_f64(),
+        "soak: {total} responses, {during_load} in the {:.0} s of load: {:.0}/s; the last \
+         in-flight requests ended {:.1} s later; {failures} failures, {} leaks",
         load_time.as_secs_f64(),
+        during_load as f64 / load_time.as_secs_f64(),
         (elapsed - load_time).as_secs_f64(),
         totals.get(&Kind::Leak).unwrap_or(&0),
     );

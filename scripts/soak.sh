@@ -133,8 +133,8 @@ sample() {
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER/status" 2>/dev/null) || return 1
   hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER/status" 2>/dev/null) || return 1
   threads=$(awk '/^Threads:/ {print $2}' "/proc/$SERVER/status" 2>/dev/null) || return 1
-  fds=$(find "/proc/$SERVER/fd" -mindepth 1 2>/dev/null | wc -l)
-  sockets=$(find "/proc/$SERVER/fd" -mindepth 1 -lname 'socket:*' 2>/dev/null | wc -l)
+  read -r fds sockets < <(find "/proc/$SERVER/fd" -mindepth 1 -printf '%l\n' 2>/dev/null |
+    awk '{ n++ } /^socket:/ { s++ } END { print n + 0, s + 0 }')
   printf '%s,%s,%s,%s,%s,%s,%s\n' "$(since "$T0")" "$(cat "$OUT/phase")" \
     "$rss" "$hwm" "$fds" "$sockets" "$threads"
 }
@@ -224,8 +224,8 @@ V_ALIVE=$(verdict "$([ "$ALIVE" = yes ] && echo 1 || echo 0)")
 V_LOG=$(verdict "$([ "$LOG_UNEXPECTED" = 0 ] && [ "$LOG_SECRETS" = 0 ] && echo 1 || echo 0)")
 case "$V_CLIENT$V_RSS$V_FDS$V_ALIVE$V_LOG" in *FAILED*) FAIL=1 ;; esac
 
-RESPONSES=$(sed -n 's/^soak: \([0-9]*\) responses in .*/\1/p' "$OUT/client.log")
-RATE=$(sed -n 's/^soak: [0-9]* responses in [0-9.]* s (\([0-9]*\)\/s.*/\1/p' "$OUT/client.log")
+RESPONSES=$(sed -n 's/^soak: \([0-9]*\) responses, .*/\1/p' "$OUT/client.log")
+RATE=$(sed -n 's/^soak: [0-9]* responses, .*: \([0-9]*\)\/s;.*/\1/p' "$OUT/client.log")
 
 echo
 echo "| check | figures | result |"
