@@ -96,7 +96,36 @@ struct Route {
     path: &'static str,
     /// Requests per 10,000.
     weight: u32,
+    /// What the layer must log for each request, at `WARN` or above.
+    logs: Option<Event>,
     expect: Expect,
+}
+
+/// The server log events at `WARN` and above, by their message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    /// "panic caught; answering with the 500 template"
+    PanicCaught,
+    /// "panic while streaming the response body; aborting the response"
+    PanicAfterHead,
+    /// "server error response replaced by the template"
+    ServerErrorReplaced,
+    /// "response leaked internals; replaced by the template"
+    LeakReplaced,
+    /// "response could not be inspected; replaced by the template"
+    Uninspectable,
+}
+
+impl Event {
+    fn name(self) -> &'static str {
+        match self {
+            Event::PanicCaught => "panic_caught",
+            Event::PanicAfterHead => "panic_after_head",
+            Event::ServerErrorReplaced => "server_error_replaced",
+            Event::LeakReplaced => "leak_replaced",
+            Event::Uninspectable => "uninspectable",
+        }
+    }
 }
 
 fn template(status: u16) -> Expect {
@@ -132,37 +161,44 @@ fn routes() -> Vec<Route> {
         Route {
             path: "/",
             weight: 1500,
+            logs: None,
             expect: Expect::Success(Expected::Hello),
         },
         Route {
             path: "/faults/ok/small",
             weight: 1000,
+            logs: None,
             expect: Expect::Success(bytes("ok\n")),
         },
         Route {
             path: "/faults/ok/stream",
             weight: 600,
+            logs: None,
             expect: Expect::Success(bytes(stream)),
         },
         // Panics, in every position.
         Route {
             path: "/faults/panic/call",
             weight: 400,
+            logs: Some(Event::PanicCaught),
             expect: template(500),
         },
         Route {
             path: "/faults/panic/handler",
             weight: 400,
+            logs: Some(Event::PanicCaught),
             expect: template(500),
         },
         Route {
             path: "/panic",
             weight: 200,
+            logs: Some(Event::PanicCaught),
             expect: template(500),
         },
         Route {
             path: "/faults/panic/body-first",
             weight: 200,
+            logs: Some(Event::PanicAfterHead),
             expect: Expect::Abort {
                 sent: bytes(""),
                 before_head: true,
@@ -171,6 +207,7 @@ fn routes() -> Vec<Route> {
         Route {
             path: "/faults/panic/body-mid",
             weight: 300,
+            logs: Some(Event::PanicAfterHead),
             expect: Expect::Abort {
                 sent: rows(faults::FRAMES_BEFORE_FAILURE),
                 before_head: false,
@@ -179,32 +216,38 @@ fn routes() -> Vec<Route> {
         Route {
             path: "/faults/panic/body-5xx",
             weight: 300,
+            logs: Some(Event::PanicCaught),
             expect: template(500),
         },
         Route {
             path: "/faults/panic/body-4xx",
             weight: 300,
+            logs: Some(Event::PanicCaught),
             expect: template(500),
         },
         // Leaky errors.
         Route {
             path: "/faults/leaky/500",
             weight: 500,
+            logs: Some(Event::ServerErrorReplaced),
             expect: template(500),
         },
         Route {
             path: "/leaky-500",
             weight: 200,
+            logs: Some(Event::ServerErrorReplaced),
             expect: template(500),
         },
         Route {
             path: "/faults/leaky/502-trace",
             weight: 300,
+            logs: Some(Event::ServerErrorReplaced),
             expect: template(502),
         },
         Route {
             path: "/maintenance",
             weight: 200,
+            logs: Some(Event::ServerErrorReplaced),
             expect: Expect::Template {
                 status: 503,
                 detail: Some("Down for maintenance until 10:00 UTC."),
@@ -214,27 +257,32 @@ fn routes() -> Vec<Route> {
         Route {
             path: "/faults/leaky/400",
             weight: 500,
+            logs: Some(Event::LeakReplaced),
             expect: template(400),
         },
         Route {
             path: "/leaky-400",
             weight: 200,
+            logs: Some(Event::LeakReplaced),
             expect: template(400),
         },
         Route {
             path: "/faults/leaky/404-trace",
             weight: 300,
+            logs: Some(Event::LeakReplaced),
             expect: template(404),
         },
         Route {
             path: "/faults/leaky/403-header",
             weight: 300,
+            logs: Some(Event::LeakReplaced),
             expect: template(403),
         },
         // Clean client errors: byte for byte.
         Route {
             path: "/faults/clean/422",
             weight: 500,
+            logs: None,
             expect: Expect::Pass {
                 status: 422,
                 body: Expected::Bytes(clean.clone()),
@@ -244,6 +292,7 @@ fn routes() -> Vec<Route> {
         Route {
             path: "/faults/clean/400-query?page=abc",
             weight: 400,
+            logs: None,
             expect: Expect::Pass {
                 status: 400,
                 body: bytes(
@@ -255,6 +304,7 @@ fn routes() -> Vec<Route> {
         Route {
             path: "/faults/no-such-route",
             weight: 200,
+            logs: None,
             expect: Expect::Pass {
                 status: 404,
                 body: bytes(""),
@@ -265,6 +315,7 @@ fn routes() -> Vec<Route> {
         Route {
             path: "/faults/body-error/200",
             weight: 300,
+            logs: None,
             expect: Expect::Abort {
                 sent: rows(faults::FRAMES_BEFORE_FAILURE),
                 before_head: false,
@@ -273,33 +324,39 @@ fn routes() -> Vec<Route> {
         Route {
             path: "/faults/body-error/400",
             weight: 300,
+            logs: Some(Event::ServerErrorReplaced),
             expect: template(500),
         },
         Route {
             path: "/faults/body-error/503",
             weight: 300,
+            logs: Some(Event::ServerErrorReplaced),
             expect: template(503),
         },
         // Oversized client errors.
         Route {
             path: "/faults/large/400",
             weight: 200,
+            logs: Some(Event::Uninspectable),
             expect: template(400),
         },
         Route {
             path: "/faults/large/400-stream",
             weight: 200,
+            logs: Some(Event::Uninspectable),
             expect: template(400),
         },
         // Slow and endless bodies.
         Route {
             path: "/faults/slow/200",
             weight: 10,
+            logs: None,
             expect: Expect::Success(rows(faults::TRICKLE_FRAMES)),
         },
         Route {
             path: "/faults/slow/422",
             weight: 10,
+            logs: None,
             expect: Expect::Pass {
                 status: 422,
                 body: Expected::Bytes(clean),
@@ -309,16 +366,19 @@ fn routes() -> Vec<Route> {
         Route {
             path: "/faults/slow/400-endless",
             weight: 2,
+            logs: Some(Event::Uninspectable),
             expect: template(400),
         },
         Route {
             path: "/faults/slow/503-endless",
             weight: 2,
+            logs: Some(Event::ServerErrorReplaced),
             expect: template(503),
         },
         Route {
             path: "/slow",
             weight: 2,
+            logs: None,
             expect: Expect::Success(bytes("done after 3 s\n")),
         },
     ]
@@ -1026,6 +1086,19 @@ fn report(
         (elapsed - load_time).as_secs_f64(),
         totals.get(&Kind::Leak).unwrap_or(&0),
     );
+    // What the server must have logged: one event per request of each route
+    // that logs one. `scripts/soak.sh` compares this line with the log.
+    let mut events: BTreeMap<Event, u64> = BTreeMap::new();
+    for (route, s) in shared.routes.iter().zip(stats) {
+        if let Some(event) = route.logs {
+            *events.entry(event).or_default() += s.kinds.values().sum::<u64>();
+        }
+    }
+    let events: Vec<String> = events
+        .iter()
+        .map(|(event, n)| format!("{}={n}", event.name()))
+        .collect();
+    println!("soak-log-expect: {}", events.join(" "));
     let samples = shared.samples.lock().unwrap_or_else(|e| e.into_inner());
     if !samples.is_empty() {
         println!("first failures:");

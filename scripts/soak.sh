@@ -28,7 +28,12 @@
 #   log        no line but the demo's banner and tower_redact's own events
 #              (a default panic hook's "thread '…' panicked" would be one),
 #              and none of the planted credentials (`soak --never-logged`)
-#              unmasked.
+#              unmasked;
+#   events     each fault logged exactly once: the layer's events counted by
+#              message (panic caught, panic after the head, 5xx replaced,
+#              leaky 4xx replaced, 4xx not inspectable) equal the client's
+#              count of requests to the routes that cause them, and nothing
+#              else at WARN or above (compared at RUST_LOG=warn only).
 # The server's log goes through a filter that counts lines and keeps only the
 # first 50 lines, the unexpected ones and any with a planted credential, so
 # a long soak does not fill the disk. Everything binds 127.0.0.1 only; the
@@ -84,12 +89,12 @@ awk -v secrets="$OUT/never-logged.txt" -v counts="$OUT/log-counts.txt" \
     if (tracing && $2 == "ERROR") errors++
     if (tracing && $2 == "WARN") warns++
     if (tracing && index($0, " tower_redact::log: ")) {
-      if (index($0, "panic while streaming")) kind["panic after the head: response aborted"]++
-      else if (index($0, "panic caught")) kind["panic caught: 500 template"]++
-      else if (index($0, "server error response replaced")) kind["5xx replaced by the template"]++
-      else if (index($0, "leaked internals")) kind["leaky 4xx replaced by the template"]++
-      else if (index($0, "could not be inspected")) kind["4xx too large or too slow: template"]++
-      else kind["other tower_redact events"]++
+      if (index($0, "panic while streaming")) kind["panic_after_head"]++
+      else if (index($0, "panic caught")) kind["panic_caught"]++
+      else if (index($0, "server error response replaced")) kind["server_error_replaced"]++
+      else if (index($0, "leaked internals")) kind["leak_replaced"]++
+      else if (index($0, "could not be inspected")) kind["uninspectable"]++
+      else if ($2 == "ERROR" || $2 == "WARN") kind["other"]++
     } else if (tracing && ($2 == "ERROR" || $2 == "WARN")) {
       unexpected++; keep = 1
     } else if (!tracing && !($0 ~ /^tower-redact demo listening on / || $0 ~ /^  curl -i / || $0 ~ /^  and the fault routes/)) {
@@ -214,6 +219,28 @@ LOG_BYTES=$(count bytes)
 LOG_UNEXPECTED=$(count unexpected)
 LOG_SECRETS=$(count secrets)
 
+# Each fault the client saw must be logged exactly once by the layer, and
+# nothing else at WARN or above (compared at RUST_LOG=warn only).
+logged() { awk -F'\t' -v k="event $1" '$1 == k { print $2 }' "$OUT/log-counts.txt"; }
+EXPECTED_EVENTS=$(sed -n 's/^soak-log-expect: //p' "$OUT/client.log")
+EVENTS_OK=1
+EVENT_ROWS=
+if [ "$RUST_LOG" = warn ]; then
+  [ -n "$EXPECTED_EVENTS" ] || EVENTS_OK=0
+  for pair in $EXPECTED_EVENTS; do
+    key=${pair%%=*}
+    want=${pair#*=}
+    got=$(logged "$key")
+    [ "${got:-0}" = "$want" ] || EVENTS_OK=0
+    EVENT_ROWS+="$key ${got:-0} of $want; "
+  done
+  other=$(logged other)
+  [ "${other:-0}" = 0 ] || EVENTS_OK=0
+  EVENT_ROWS+="other ${other:-0}"
+else
+  EVENT_ROWS="not compared (RUST_LOG=$RUST_LOG)"
+fi
+
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 FAIL=0
 verdict() { if [ "$1" = 1 ]; then echo "ok"; else echo "**FAILED**"; fi; }
@@ -222,7 +249,8 @@ V_RSS=$(verdict "$([ "$N" -ge 3 ] && [ "$LAST_MAX" -le "$RSS_LIMIT" ] && echo 1 
 V_FDS=$(verdict "$([ "$FDS_AFTER" -le "$BASELINE_FDS" ] && echo 1 || echo 0)")
 V_ALIVE=$(verdict "$([ "$ALIVE" = yes ] && echo 1 || echo 0)")
 V_LOG=$(verdict "$([ "$LOG_UNEXPECTED" = 0 ] && [ "$LOG_SECRETS" = 0 ] && echo 1 || echo 0)")
-case "$V_CLIENT$V_RSS$V_FDS$V_ALIVE$V_LOG" in *FAILED*) FAIL=1 ;; esac
+V_EVENTS=$(verdict "$EVENTS_OK")
+case "$V_CLIENT$V_RSS$V_FDS$V_ALIVE$V_LOG$V_EVENTS" in *FAILED*) FAIL=1 ;; esac
 
 RESPONSES=$(sed -n 's/^soak: \([0-9]*\) responses, .*/\1/p' "$OUT/client.log")
 RATE=$(sed -n 's/^soak: [0-9]* responses, .*: \([0-9]*\)\/s;.*/\1/p' "$OUT/client.log")
@@ -235,9 +263,8 @@ echo "| memory (VmRSS) | before the load $(mib "$BASELINE_RSS") MiB; after the w
 echo "| file descriptors | baseline $BASELINE_FDS; peak $PEAK_FDS ($PEAK_SOCKETS sockets); after the load $FDS_AFTER (within ${DRAIN_TOOK} s) | $V_FDS |"
 echo "| server alive | answers / with an id: $ALIVE | $V_ALIVE |"
 echo "| server log | $LOG_LINES lines ($(awk -v b="$LOG_BYTES" 'BEGIN { printf "%.0f", b / 1048576 }') MiB), $(count error) ERROR, $(count warn) WARN; unexpected lines $LOG_UNEXPECTED; planted credentials $LOG_SECRETS | $V_LOG |"
+echo "| log events (logged of expected) | $EVENT_ROWS | $V_EVENTS |"
 echo
-echo "server log events:"
-awk -F'\t' '/^event / { sub(/^event /, "", $1); printf "  %-44s %d\n", $1, $2 }' "$OUT/log-counts.txt" | sort
 if [ "$LOG_UNEXPECTED" != 0 ] || [ "$LOG_SECRETS" != 0 ]; then
   echo "unexpected or leaking log lines (first 10; all in $OUT/server.log):"
   head -10 "$OUT/server-flagged.log"
