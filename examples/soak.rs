@@ -24,12 +24,17 @@
 //!   and every body (what arrived of it), and none of the literals planted in
 //!   the leaky routes (`faults::PLANTED`).
 //!
-//! Outcomes: `ok`, `expected_abort` (a body that fails after the head), and
-//! the failures `leak`, `unexpected_status`, `wrong` (a check above failed),
+//! Outcomes: `ok`, `expected_abort` (a body that fails after the head),
+//! `expected_abort_before_head` (a 200 whose body fails before its first
+//! frame: over HTTP/1.1 hyper has not sent the head yet and closes the
+//! connection, so the client gets no response at all), and the failures `leak`, `unexpected_status`, `wrong` (a check above failed),
 //! `truncated` (a body that should be whole ended with an error),
 //! `clean_end` (a body that should abort ended cleanly), `timeout` (no
 //! complete answer within `--deadline`, a hang), `connection_error` (no
 //! response head). The exit status is nonzero when any failure occurred.
+//! A line `soak-log-expect: …` says how many events of each kind
+//! the server must have logged (one per request to a route that logs one);
+//! `scripts/soak.sh` compares it with the server log.
 //!
 //! Options: `--addr` (127.0.0.1:3000), `--duration` seconds (60),
 //! `--concurrency` (64), `--deadline` seconds per request (30),
@@ -451,11 +456,15 @@ enum SentId {
     Invalid(&'static [u8]),
 }
 
+/// One byte over the 128 an id may have.
+const TOO_LONG_ID: [u8; 129] = [b'a'; 129];
+
+/// Ids the layer must replace: spaces, markup, non-ASCII, too long.
 const INVALID_IDS: [&[u8]; 4] = [
     b"id with spaces",
     b"<script>alert(1)</script>",
     b"caf\xc3\xa9",
-    b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    &TOO_LONG_ID,
 ];
 
 struct Checker {

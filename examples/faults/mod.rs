@@ -160,8 +160,9 @@ async fn panic_handler() -> &'static str {
     panic!("order lookup failed on {DSN}: pool exhausted");
 }
 
-/// 200 whose body panics before its first frame. The head is already on
-/// its way: the client must see an aborted response (no clean end).
+/// 200 whose body panics before its first frame, after the layer let the
+/// head go: the client must see the exchange fail, never a clean end (over
+/// HTTP/1.1 hyper has not written the head yet and closes the connection).
 async fn panic_body_first() -> Body {
     body(stream::poll_fn(
         |_| -> Poll<Option<Result<Bytes, io::Error>>> {
