@@ -37,7 +37,7 @@
 # The server's log goes through a filter that counts lines and keeps only the
 # first 50 lines, the unexpected ones and any with a planted credential, so
 # a long soak does not fill the disk. Everything binds 127.0.0.1 only; the
-# server is stopped on exit.
+# server is stopped on exit; the client is bounded by `timeout`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -158,8 +158,9 @@ echo "==> soak client: $DURATION s, $CONCURRENCY connections (warm-up $WARMUP s)
 echo load >"$OUT/phase"
 LOAD_START=$(since "$T0")
 set +e
-"$BIN/soak" --addr "127.0.0.1:$PORT" --duration "$DURATION" --concurrency "$CONCURRENCY" \
-  2>&1 | tee "$OUT/client.log"
+# Bounded: the client's own deadline (30 s a request) ends it long before.
+timeout $((DURATION + 120)) "$BIN/soak" --addr "127.0.0.1:$PORT" --duration "$DURATION" \
+  --concurrency "$CONCURRENCY" 2>&1 | tee "$OUT/client.log"
 CLIENT_RC=${PIPESTATUS[0]}
 set -e
 LOAD_END=$(since "$T0")
