@@ -73,6 +73,7 @@ cleanup() {
   for pid in $SAMPLER $SERVER $FILTER; do
     wait "$pid" 2>/dev/null || true
   done
+  rm -f "$OUT/server.fifo" "$OUT/phase"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
