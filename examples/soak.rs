@@ -99,7 +99,7 @@ enum Expected {
 
 struct Route {
     path: &'static str,
-    /// Requests per 10,000.
+    /// Relative weight in the mix.
     weight: u32,
     /// What the layer must log for each request, at `WARN` or above.
     logs: Option<Event>,
@@ -153,8 +153,9 @@ fn rows(n: usize) -> Expected {
     Expected::Bytes(all.freeze())
 }
 
-/// The mix. Weights are per 10,000 requests; the slow routes (0.5 s to
-/// 5 s each) are rare so that they do not take most of the connections.
+/// The mix, by relative weight (the weights sum to about 10,000). The slow
+/// routes (0.5 s to 5 s each) are rare so that they do not take most of
+/// the connections.
 fn routes() -> Vec<Route> {
     let stream: Vec<u8> = (0..faults::STREAM_CHUNKS)
         .flat_map(|i| faults::stream_chunk(i).to_vec())
