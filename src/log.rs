@@ -19,7 +19,7 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     } else {
         "non-string panic payload"
     };
-    mask_secrets(truncate(text, PANIC_MESSAGE_LIMIT)).into_owned()
+    bounded_masked(text)
 }
 
 /// `text` cut to at most `limit` bytes on a character boundary.
@@ -85,6 +85,13 @@ fn masked(bytes: &[u8]) -> String {
     mask_secrets(&String::from_utf8_lossy(bytes)).into_owned()
 }
 
+/// Free text from the inner service (an error's `Display`), bounded and
+/// masked like a panic message: a driver error often names its connection
+/// string.
+fn bounded_masked(text: &str) -> String {
+    mask_secrets(truncate(text, PANIC_MESSAGE_LIMIT)).into_owned()
+}
+
 /// What was read of an error response's original body.
 pub(crate) struct Original<'a> {
     pub(crate) bytes: &'a [u8],
@@ -100,7 +107,7 @@ pub(crate) fn server_error_rewritten(id: &RequestId, status: StatusCode, origina
         status = status.as_u16(),
         body = ?masked(original.bytes),
         body_truncated = original.truncated,
-        body_failure = original.failure.as_deref(),
+        body_failure = original.failure.as_deref().map(bounded_masked).as_deref(),
         "server error response replaced by the template"
     );
 }

@@ -2,6 +2,7 @@
 //! response, an allow-list for rewritten ones, and the headers every error
 //! response carries.
 
+use crate::detect::Detector;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// Headers that reveal the server's software and version.
@@ -81,11 +82,33 @@ impl HeaderPolicy {
 
     /// Reduces the headers of a response being rewritten to the preserved
     /// ones, without the stripped ones (which a user may also have preserved
-    /// by mistake). Works in place: the map's storage is reused.
-    pub(crate) fn keep_preserved(&self, headers: &mut HeaderMap) {
+    /// by mistake), and without any value of theirs that `detector` flags:
+    /// a `set-cookie` or `www-authenticate` is kept for what it steers, and a
+    /// driver error in it would defeat the rewrite. Works in place: the map's
+    /// storage is reused.
+    pub(crate) fn keep_preserved(&self, headers: &mut HeaderMap, detector: &Detector) {
         let doomed = |name: &&HeaderName| !self.is_preserved(name) || self.stripped.contains(name);
         while let Some(name) = headers.keys().find(doomed).cloned() {
             headers.remove(&name);
+        }
+        let leaks = |headers: &HeaderMap, name: &HeaderName| {
+            carries_text(name)
+                && headers
+                    .get_all(name)
+                    .iter()
+                    .any(|value| detector.scan_header(name, value).is_some())
+        };
+        while let Some(name) = headers.keys().find(|name| leaks(headers, name)).cloned() {
+            let clean: Vec<HeaderValue> = headers
+                .get_all(&name)
+                .iter()
+                .filter(|value| detector.scan_header(&name, value).is_none())
+                .cloned()
+                .collect();
+            headers.remove(&name);
+            for value in clean {
+                headers.append(name.clone(), value);
+            }
         }
     }
 }
@@ -164,7 +187,7 @@ mod tests {
         }
         inner.append("set-cookie", HeaderValue::from_static("b=2"));
         let mut out = inner;
-        HeaderPolicy::default().keep_preserved(&mut out);
+        HeaderPolicy::default().keep_preserved(&mut out, &Detector::default());
         let mut names: Vec<_> = out.keys().map(|k| k.as_str()).collect();
         names.sort_unstable();
         assert_eq!(

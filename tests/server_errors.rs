@@ -90,6 +90,33 @@ fn routes() -> Router {
             }),
         )
         .route(
+            "/leaky-preserved",
+            get(|| async {
+                let mut headers = HeaderMap::new();
+                headers.append("set-cookie", HeaderValue::from_static("session=; Max-Age=0"));
+                headers.append(
+                    "set-cookie",
+                    HeaderValue::from_static("dsn=postgres://orders:Tr0ub4dor&3@10.0.3.12/orders"),
+                );
+                headers.insert(
+                    "www-authenticate",
+                    HeaderValue::from_static(
+                        "Bearer error_description=\"SQLSTATE[28P01] password authentication failed\"",
+                    ),
+                );
+                (StatusCode::BAD_GATEWAY, headers, "upstream failed")
+            }),
+        )
+        .route(
+            "/failing-error-message",
+            get(|| async {
+                let stream = futures_util::stream::iter([Err::<Bytes, _>(std::io::Error::other(
+                    "pool timed out on postgres://orders:Tr0ub4dor&3@10.0.3.12:5432/orders",
+                ))]);
+                (StatusCode::INTERNAL_SERVER_ERROR, Body::from_stream(stream))
+            }),
+        )
+        .route(
             "/streamed-500",
             get(|| async {
                 let chunks = (0..64).map(|i| {
@@ -198,6 +225,33 @@ async fn a_body_error_while_reading_is_logged_and_the_rewrite_stands() {
     let line = logs.lines_with(reply.request_id()).concat();
     assert!(line.contains("first part of the error"), "{line}");
     assert!(line.contains("upstream reset"), "{line}");
+}
+
+/// Found by `tests/properties.rs`: an error's text went to the log unmasked.
+#[tokio::test]
+async fn a_body_error_is_logged_masked() {
+    let logs = capture_logs();
+    let addr = serve(routes().layer(RedactLayer::default())).await;
+    let reply = fetch(addr, "/failing-error-message").await;
+    assert_template(&reply, 500);
+    let line = logs.lines_with(reply.request_id()).concat();
+    assert!(
+        line.contains("pool timed out on postgres://orders:***@"),
+        "{line}"
+    );
+    assert!(!line.contains("Tr0ub4dor"), "{line}");
+}
+
+/// Found by `tests/properties.rs`: a preserved header kept the leak the
+/// rewrite removed from the body. Its leaky values go; its clean ones stay.
+#[tokio::test]
+async fn preserved_headers_lose_their_leaky_values() {
+    let addr = serve(routes().layer(RedactLayer::default())).await;
+    let reply = fetch(addr, "/leaky-preserved").await;
+    assert_template(&reply, 502);
+    let cookies: Vec<_> = reply.headers.get_all("set-cookie").iter().collect();
+    assert_eq!(cookies, ["session=; Max-Age=0"]);
+    assert!(reply.header("www-authenticate").is_none());
 }
 
 #[tokio::test]
