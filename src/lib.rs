@@ -94,7 +94,7 @@ pub use layer::{
 };
 pub use request_id::{InvalidRequestId, RequestId, UuidVersion, MAX_REQUEST_ID_LEN};
 pub use service::RedactService;
-pub use template::{PublicMessage, Template, TemplateError};
+pub use template::{ErrorTemplate, PublicMessage, Template, TemplateError, TemplatePart};
 
 /// The error type of [`ResponseBody`]: the inner body's error, boxed, or
 /// [`BodyPanicked`].
