@@ -144,6 +144,11 @@ impl RedactLayer {
     pub fn error_template(&self, status: StatusCode) -> ErrorTemplate<'_> {
         ErrorTemplate::new(&self.config.template, status)
     }
+
+    /// The frozen configuration, for generators that must follow it.
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
 }
 
 impl Default for RedactLayer {

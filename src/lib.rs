@@ -80,6 +80,7 @@ mod grpc;
 mod inspect;
 mod layer;
 mod log;
+pub mod nginx;
 mod request_id;
 mod response_headers;
 mod service;

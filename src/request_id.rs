@@ -315,9 +315,7 @@ const ALLOWED: [bool; 256] = {
 /// program (nginx) that must keep exactly the ids this crate keeps. PCRE's
 /// `$` also matches before a final newline, which no header value ends with.
 pub(crate) fn pattern() -> String {
-    let allowed: Vec<u8> = (0..=u8::MAX)
-        .filter(|&b| ALLOWED[usize::from(b)])
-        .collect();
+    let allowed: Vec<u8> = (0..=u8::MAX).filter(|&b| ALLOWED[usize::from(b)]).collect();
     // Runs of letters or digits become ranges; `-` goes last, where it is
     // literal in a class.
     let kind = |b: u8| match b {
