@@ -610,3 +610,285 @@ impl fmt::Display for SnippetError {
 }
 
 impl std::error::Error for SnippetError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{RequestId, Template};
+
+    /// What nginx makes of the `return` text of the location for `status`:
+    /// its reader's quoting rules (`ngx_conf_read_token`), then the
+    /// script's variables, with `id` for the request id.
+    fn served_body(conf: &str, status: u16, id: &str) -> String {
+        let start = format!("    location = {ERROR_LOCATION}{status} {{\n");
+        let location = &conf[conf.find(&start).unwrap()..];
+        let opening = format!("return {status} '");
+        let quoted = &location[location.find(&opening).unwrap() + opening.len()..];
+        let mut text = String::new();
+        let mut chars = quoted.chars();
+        loop {
+            match chars.next().unwrap() {
+                '\'' => break,
+                '\\' => match chars.next().unwrap() {
+                    c @ ('"' | '\'' | '\\') => text.push(c),
+                    't' => text.push('\t'),
+                    'r' => text.push('\r'),
+                    'n' => text.push('\n'),
+                    c => {
+                        text.push('\\');
+                        text.push(c);
+                    }
+                },
+                c => text.push(c),
+            }
+        }
+        assert_eq!(chars.next(), Some(';'));
+        let mut body = String::new();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find('$') {
+            body.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            let end = after.find('}').expect("every variable is ${…}");
+            match &after[..=end] {
+                "{redact_request_id}" => body.push_str(id),
+                "{redact_dollar}" => {
+                    assert!(conf.contains("geo $redact_dollar {\n    default \"$\";\n}"));
+                    body.push('$');
+                }
+                other => panic!("unexpected variable ${other}"),
+            }
+            rest = &after[end + 1..];
+        }
+        body.push_str(rest);
+        body
+    }
+
+    fn location<'c>(conf: &'c str, status: u16) -> &'c str {
+        let start = conf
+            .find(&format!("location = {ERROR_LOCATION}{status} {{"))
+            .unwrap();
+        let end = start + conf[start..].find("\n    }\n").unwrap();
+        &conf[start..end]
+    }
+
+    #[test]
+    fn every_covered_status_serves_the_layers_body() {
+        let layer = RedactLayer::default();
+        let conf = Snippet::new(&layer).render().unwrap();
+        let id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let parsed = RequestId::parse(id.as_bytes()).unwrap();
+        for status in DEFAULT_STATUSES {
+            let template = layer.error_template(StatusCode::from_u16(status).unwrap());
+            assert_eq!(
+                served_body(&conf, status, id).as_bytes(),
+                template.render(&parsed),
+                "{status}"
+            );
+            let codes = if status == 400 {
+                "400 494 495 496 497".to_string()
+            } else {
+                status.to_string()
+            };
+            assert!(conf.contains(&format!(
+                "    error_page {codes} {ERROR_LOCATION}{status};\n"
+            )));
+            let location = location(&conf, status);
+            for line in [
+                "internal;",
+                "types { }",
+                "default_type 'application/problem+json';",
+                "charset off;",
+                "add_header cache-control no-store always;",
+                "add_header x-content-type-options nosniff always;",
+                "add_header x-request-id $redact_request_id always;",
+            ] {
+                assert!(
+                    location.contains(&format!("\n        {line}\n")),
+                    "{status}: {line}"
+                );
+            }
+        }
+        assert!(!conf.contains("geo "), "no $ in the default template");
+    }
+
+    #[test]
+    fn the_proxy_part() {
+        let layer = RedactLayer::default();
+        let conf = Snippet::new(&layer)
+            .upstream("10.0.0.5:8000")
+            .listen("[::]:8443")
+            .server_name("api.example")
+            .server_name("*.api.example")
+            .connect_timeout(Duration::from_millis(1500))
+            .read_timeout(Duration::from_secs(30))
+            .client_max_body_size(1 << 20)
+            .render()
+            .unwrap();
+        for line in [
+            "map $http_x_request_id $redact_request_id {\n    default $request_id;\n    \"~^[.0-9:A-Z_a-z-]{1,128}$\" $http_x_request_id;\n}\n",
+            "upstream redact_backend {\n    server 10.0.0.5:8000;\n",
+            "    listen [::]:8443;\n    server_name api.example *.api.example;\n",
+            "    server_tokens off;\n",
+            "    more_clear_headers Server;\n",
+            "    client_max_body_size 1048576;\n",
+            "    proxy_connect_timeout 1500ms;\n",
+            "    proxy_send_timeout 60s;\n",
+            "    proxy_read_timeout 30s;\n",
+            "        proxy_pass http://redact_backend;\n",
+            "        proxy_intercept_errors off;\n",
+            "        proxy_set_header x-request-id $redact_request_id;\n",
+            "        proxy_hide_header x-powered-by;\n",
+        ] {
+            assert!(conf.contains(line), "{line}");
+        }
+        // The proxied location adds no header: the layer's responses carry
+        // their own id, exactly once.
+        let proxied = &conf[conf.find("    location / {").unwrap()..];
+        let proxied = &proxied[..proxied.find("\n    }\n").unwrap()];
+        assert!(!proxied.contains("add_header"));
+        assert!(!conf.contains("proxy_intercept_errors on"));
+
+        let plain = Snippet::new(&layer).headers_more(false).render().unwrap();
+        assert!(!plain.contains("more_clear_headers"));
+        assert!(plain.contains("    listen 80;\n"));
+        assert!(!plain.contains("client_max_body_size"));
+    }
+
+    #[test]
+    fn quotes_backslashes_dollars_and_newlines_survive_nginx() {
+        let layer = RedactLayer::builder()
+            .template(Template::custom(
+                "application/vnd.example+json; charset=\"utf-8\"",
+                "{\n  \"$schema\": \"https://example/it's.json\",\n  \"id\": \"{{request_id}}\",\n  \"again\": \"{{request_id}}\",\n  \"msg\": \"{{message}}\", \"s\": {{status}}\n}",
+            ))
+            .message(
+                StatusCode::BAD_GATEWAY,
+                "Costs $5 \\ it's \"down\"\nline two\t$$ ${x} \\n",
+            )
+            .build()
+            .unwrap();
+        let conf = Snippet::new(&layer).render().unwrap();
+        assert!(conf.contains("geo $redact_dollar {"));
+        assert!(conf
+            .contains("        default_type 'application/vnd.example+json; charset=\"utf-8\"';\n"));
+        let id = "client.id:42_x-y";
+        let parsed = RequestId::parse(id.as_bytes()).unwrap();
+        for status in DEFAULT_STATUSES {
+            let template = layer.error_template(StatusCode::from_u16(status).unwrap());
+            assert_eq!(
+                served_body(&conf, status, id).as_bytes(),
+                template.render(&parsed),
+                "{status}"
+            );
+        }
+        let body = served_body(&conf, 502, id);
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            json["msg"],
+            "Costs $5 \\ it's \"down\"\nline two\t$$ ${x} \\n"
+        );
+        assert_eq!(json["$schema"], "https://example/it's.json");
+        assert_eq!(json["again"], id);
+    }
+
+    #[test]
+    fn follows_the_layers_header_trust_and_stripped_headers() {
+        let layer = RedactLayer::builder()
+            .request_id_header(HeaderName::from_static("x-correlation-id"))
+            .trust_incoming_ids(false)
+            .strip_header(HeaderName::from_static("x-runtime"))
+            .build()
+            .unwrap();
+        let conf = Snippet::new(&layer).render().unwrap();
+        assert!(conf.contains(
+            "map $http_x_correlation_id $redact_request_id {\n    default $request_id;\n}\n"
+        ));
+        assert!(conf.contains("proxy_set_header x-correlation-id $redact_request_id;"));
+        assert!(conf.contains("add_header x-correlation-id $redact_request_id always;"));
+        assert!(conf.contains("proxy_hide_header x-runtime;"));
+        assert!(!conf.contains("x-request-id"));
+
+        let underscore = RedactLayer::builder()
+            .request_id_header(HeaderName::from_static("x_request_id"))
+            .build()
+            .unwrap();
+        assert_eq!(
+            Snippet::new(&underscore).render().unwrap_err(),
+            SnippetError::HeaderName("x_request_id".into())
+        );
+    }
+
+    #[test]
+    fn chosen_statuses() {
+        let layer = RedactLayer::default();
+        let conf = Snippet::new(&layer)
+            .statuses([StatusCode::GATEWAY_TIMEOUT, StatusCode::BAD_GATEWAY])
+            .status(StatusCode::BAD_GATEWAY)
+            .render()
+            .unwrap();
+        assert_eq!(conf.matches("    error_page ").count(), 2);
+        assert!(conf.find("error_page 502").unwrap() < conf.find("error_page 504").unwrap());
+        assert_eq!(conf.matches("    location = ").count(), 2);
+        for bad in [200, 302, 494, 497, 499, 600] {
+            let status = StatusCode::from_u16(bad).unwrap();
+            assert_eq!(
+                Snippet::new(&layer).status(status).render().unwrap_err(),
+                SnippetError::Status(bad),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_what_could_break_the_file() {
+        let layer = RedactLayer::default();
+        for (snippet, err) in [
+            (
+                Snippet::new(&layer).upstream("127.0.0.1:80; include /etc/passwd"),
+                SnippetError::Address {
+                    what: "upstream",
+                    value: "127.0.0.1:80; include /etc/passwd".into(),
+                },
+            ),
+            (
+                Snippet::new(&layer).listen(""),
+                SnippetError::Address {
+                    what: "listen",
+                    value: String::new(),
+                },
+            ),
+            (
+                Snippet::new(&layer).server_name("a.example;"),
+                SnippetError::ServerName("a.example;".into()),
+            ),
+            (
+                Snippet::new(&layer).read_timeout(Duration::from_micros(10)),
+                SnippetError::Timeout("proxy_read_timeout"),
+            ),
+        ] {
+            assert_eq!(snippet.render().unwrap_err(), err);
+            assert!(!err.to_string().is_empty());
+        }
+        let unix = Snippet::new(&layer).upstream("unix:/run/app.sock").render();
+        assert!(unix.unwrap().contains("    server unix:/run/app.sock;\n"));
+
+        let latin = RedactLayer::builder()
+            .template(Template::custom(
+                "application/json; x=\u{e9}",
+                r#"{"id":"{{request_id}}"}"#,
+            ))
+            .build()
+            .unwrap();
+        assert_eq!(
+            Snippet::new(&latin).render().unwrap_err(),
+            SnippetError::ContentType
+        );
+    }
+
+    #[test]
+    fn durations_in_nginx_units() {
+        assert_eq!(nginx_duration(Duration::from_secs(60)), "60s");
+        assert_eq!(nginx_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(nginx_duration(Duration::from_millis(1001)), "1001ms");
+    }
+}

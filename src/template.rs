@@ -721,6 +721,45 @@ mod tests {
     }
 
     #[test]
+    fn error_templates_show_what_the_layer_sends() {
+        let mut messages = Messages::default();
+        messages.set(StatusCode::BAD_GATEWAY, "Say \"hi\"\n".into());
+        let table = Template::custom(
+            "application/json",
+            r#"{"a":"{{request_id}}","m":"{{message}}","b":"{{request_id}}","s":{{status}}}"#,
+        )
+        .render(&messages)
+        .unwrap();
+        let t = ErrorTemplate::new(&table, StatusCode::BAD_GATEWAY);
+        assert_eq!(t.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(t.content_type(), "application/json");
+        let parts: Vec<_> = t.parts().collect();
+        assert_eq!(
+            parts,
+            [
+                TemplatePart::Text(r#"{"a":""#),
+                TemplatePart::RequestId,
+                TemplatePart::Text(r#"","m":""#),
+                TemplatePart::Text(r#"Say \"hi\"\n"#),
+                TemplatePart::Text(r#"","b":""#),
+                TemplatePart::RequestId,
+                TemplatePart::Text(r#"","s":502}"#),
+            ][..]
+        );
+        assert_eq!(
+            t.render_with("ID"),
+            r#"{"a":"ID","m":"Say \"hi\"\n","b":"ID","s":502}"#
+        );
+        let id = RequestId::parse(b"req-1").unwrap();
+        assert_eq!(t.render(&id), t.render_with("req-1").as_bytes());
+        assert!(format!("{t:?}").contains(r#"\"a\":\"{{request_id}}\""#));
+
+        let other = ErrorTemplate::new(&table, StatusCode::from_u16(799).unwrap());
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(other.render_with("x").ends_with(r#""s":500}"#));
+    }
+
+    #[test]
     fn custom_templates_are_checked() {
         let messages = Messages::default();
         let ok = Template::custom(
