@@ -96,6 +96,34 @@ const DOLLAR_VARIABLE: &str = "redact_dollar";
 /// long to wait, how large a body); everything about the answers (template,
 /// messages, content type, id header, trust in incoming ids, stripped
 /// headers) comes from the layer.
+///
+/// ```
+/// use http::{header::HeaderName, StatusCode};
+/// use tower_redact::nginx::{Snippet, SnippetError};
+/// use tower_redact::RedactLayer;
+///
+/// let layer = RedactLayer::builder()
+///     .request_id_header(HeaderName::from_static("x-correlation-id"))
+///     .build()?;
+/// let conf = Snippet::new(&layer)
+///     .statuses([StatusCode::BAD_GATEWAY, StatusCode::GATEWAY_TIMEOUT])
+///     .headers_more(false)
+///     .render()?;
+/// assert!(conf.contains("map $http_x_correlation_id $redact_request_id {"));
+/// assert!(conf.contains("add_header x-correlation-id $redact_request_id always;"));
+/// assert_eq!(conf.matches("error_page ").count(), 2);
+/// assert!(!conf.contains("more_clear_headers"));
+///
+/// // nginx drops request headers with underscores by default: refused.
+/// let layer = RedactLayer::builder()
+///     .request_id_header(HeaderName::from_static("x_request_id"))
+///     .build()?;
+/// assert_eq!(
+///     Snippet::new(&layer).render(),
+///     Err(SnippetError::HeaderName("x_request_id".into()))
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Snippet<'a> {
@@ -663,7 +691,7 @@ mod tests {
         body
     }
 
-    fn location<'c>(conf: &'c str, status: u16) -> &'c str {
+    fn location(conf: &str, status: u16) -> &str {
         let start = conf
             .find(&format!("location = {ERROR_LOCATION}{status} {{"))
             .unwrap();
