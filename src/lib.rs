@@ -21,6 +21,10 @@
 //! - everything else (2xx streams, SSE, upgrades, 4xx bodies) passes through
 //!   unbuffered and unboxed.
 //!
+//! Behind nginx, [`nginx::Snippet`] renders from the same layer an nginx
+//! configuration whose own errors (backend down or slow) are the layer's
+//! template, byte for byte, with the same headers and request id.
+//!
 //! ```
 //! use axum::{http::StatusCode, routing::get, Router};
 //! use tower::ServiceExt;
