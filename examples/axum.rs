@@ -8,7 +8,9 @@
 //!
 //! The server log (stdout) shows what the layer logged next to what the
 //! client got. Set `DEMO_ADDR` to listen elsewhere, `RUST_LOG` to change the
-//! log level.
+//! log level. The layer's configuration is in `examples/demo_layer/mod.rs`,
+//! shared with `examples/nginx.rs`, which prints an nginx configuration that
+//! answers like it when nginx stands in front of the demo.
 
 use axum::{
     body::Body, http::StatusCode, response::IntoResponse, routing::get, Extension, Json, Router,
@@ -17,6 +19,8 @@ use bytes::Bytes;
 use std::{convert::Infallible, time::Duration};
 use tower_redact::{PublicMessage, RedactLayer, RequestId};
 use tracing_subscriber::EnvFilter;
+
+mod demo_layer;
 
 async fn hello(Extension(id): Extension<RequestId>) -> String {
     tracing::info!("saying hello");
@@ -110,7 +114,7 @@ async fn slow() -> &'static str {
     "done after 3 s\n"
 }
 
-pub fn app() -> Router {
+pub fn app(layer: RedactLayer) -> Router {
     Router::new()
         .route("/", get(hello))
         .route("/panic", get(panics))
@@ -121,7 +125,7 @@ pub fn app() -> Router {
         .route("/stream", get(stream))
         .route("/stream-panic", get(stream_panic))
         .route("/slow", get(slow))
-        .layer(RedactLayer::default())
+        .layer(layer)
 }
 
 #[tokio::main]
@@ -135,6 +139,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // without the request id; the layer already logs it.
     std::panic::set_hook(Box::new(|_| {}));
 
+    let layer = demo_layer::layer()?;
     let addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_string());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -152,6 +157,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         println!("  curl -i {base}{path}");
     }
-    axum::serve(listener, app()).await?;
+    axum::serve(listener, app(layer)).await?;
     Ok(())
 }
