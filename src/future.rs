@@ -441,6 +441,9 @@ impl RequestContext {
     /// Headers every response gets: the id, and no version banners.
     fn finish_head(&self, parts: &mut Parts) {
         self.config.headers.strip(&mut parts.headers);
+        self.config
+            .headers
+            .mark_any(parts.status, &mut parts.headers);
         parts.headers.insert(
             &self.config.request_id.header,
             self.id.header_value().clone(),

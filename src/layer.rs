@@ -291,6 +291,16 @@ impl RedactLayerBuilder {
         self
     }
 
+    /// Whether successes (2xx and 3xx) get `x-content-type-options: nosniff`
+    /// too, as OWASP ASVS 5.0 requirement 3.4.4 asks of every response.
+    /// Errors always get it. A value the inner service set is kept.
+    /// Default: `true`; turn it off only for an application that relies
+    /// on browsers guessing content types.
+    pub fn nosniff_on_success(mut self, on: bool) -> Self {
+        self.headers.nosniff_everywhere = on;
+        self
+    }
+
     /// Keeps this header of the inner response when the response is
     /// rewritten. By default a rewrite keeps `access-control-*`, `vary`,
     /// `retry-after`, `www-authenticate`, `proxy-authenticate`, `allow`,

@@ -45,6 +45,8 @@ const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
 pub(crate) struct HeaderPolicy {
     pub(crate) stripped: Vec<HeaderName>,
     pub(crate) preserved: Vec<HeaderName>,
+    /// `x-content-type-options: nosniff` on successes too, not only errors.
+    pub(crate) nosniff_everywhere: bool,
 }
 
 impl Default for HeaderPolicy {
@@ -58,6 +60,7 @@ impl Default for HeaderPolicy {
                 .iter()
                 .map(|n| HeaderName::from_static(n))
                 .collect(),
+            nosniff_everywhere: true,
         }
     }
 }
@@ -73,6 +76,17 @@ impl HeaderPolicy {
             .cloned()
         {
             headers.remove(&name);
+        }
+    }
+
+    /// What every final response gets: `nosniff`, unless turned off for
+    /// successes or the inner service chose a value itself. A 1xx (a
+    /// protocol switch) has no content to sniff.
+    pub(crate) fn mark_any(&self, status: http::StatusCode, headers: &mut HeaderMap) {
+        if self.nosniff_everywhere && !status.is_informational() {
+            headers
+                .entry(header::X_CONTENT_TYPE_OPTIONS)
+                .or_insert(NOSNIFF);
         }
     }
 
