@@ -334,3 +334,60 @@ async fn very_many_headers() {
     );
     assert!(wire.ends_with("\r\n\r\n"), "{wire}");
 }
+
+/// OWASP ASVS 5.0 16.4.1: nothing a client or a handler sends can forge a
+/// log line. Bodies, error texts and panic messages are logged with `Debug`
+/// escaping; the path is a parsed URI path, which holds no whitespace or
+/// control bytes; a rejected id is logged as its length only.
+#[tokio::test]
+async fn log_lines_cannot_be_forged() {
+    let logs = capture_logs();
+    const FORGED: &str = "\nERROR forged: request_id=admin \"login ok\"\r\n";
+    let app = Router::new()
+        .route(
+            "/{*rest}",
+            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, FORGED) }),
+        )
+        .route(
+            "/panic",
+            get(|| async {
+                if true {
+                    panic!("{FORGED}");
+                }
+                "unreachable"
+            }),
+        )
+        .layer(RedactLayer::default());
+    let addr = serve(app).await;
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !info.to_string().contains("forged") {
+            default_hook(info);
+        }
+    }));
+    let mut ids = Vec::new();
+    for path in ["/a%0d%0aERROR%20forged\"=1", "/panic"] {
+        let reply = fetch(addr, path).await;
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+        ids.push(reply.request_id().to_owned());
+    }
+    let wire = raw(
+        addr,
+        b"GET /x HTTP/1.1\r\nhost: x\r\nx-request-id: a\tERROR forged\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&wire).starts_with("HTTP/1.1 500"));
+    let log = logs.text();
+    for id in &ids {
+        assert!(log.contains(id.as_str()), "{id} was logged");
+    }
+    for line in log.lines() {
+        assert!(
+            !line.trim_start().starts_with("ERROR forged"),
+            "a forged line: {line:?}"
+        );
+        if line.contains("forged") {
+            assert!(line.contains("request{request_id="), "{line:?}");
+        }
+    }
+}
