@@ -8,7 +8,10 @@
 //!
 //! The server log (stdout) shows what the layer logged next to what the
 //! client got. Set `DEMO_ADDR` to listen elsewhere (port 0: any free port),
-//! `RUST_LOG` to change the log level.
+//! `RUST_LOG` to change the log level. The layer's configuration is in
+//! `examples/demo_layer/mod.rs`, shared with `examples/nginx.rs`, which
+//! prints an nginx configuration that answers like it when nginx stands in
+//! front of the demo.
 //!
 //! The routes under `/faults/` (`examples/faults/mod.rs`) fail in every
 //! position a response can (panics in `call`, in the handler, in the body
@@ -24,6 +27,7 @@ use std::{convert::Infallible, time::Duration};
 use tower_redact::{PublicMessage, RedactLayer, RequestId};
 use tracing_subscriber::EnvFilter;
 
+mod demo_layer;
 mod faults;
 
 async fn hello(Extension(id): Extension<RequestId>) -> String {
@@ -118,7 +122,7 @@ async fn slow() -> &'static str {
     "done after 3 s\n"
 }
 
-pub fn app() -> Router {
+pub fn app(layer: RedactLayer) -> Router {
     Router::new()
         .route("/", get(hello))
         .route("/panic", get(panics))
@@ -132,7 +136,7 @@ pub fn app() -> Router {
         .merge(faults::routes())
         // Inside RedactLayer: its panic in `call` is one the layer catches.
         .layer(faults::PanicInCallLayer)
-        .layer(RedactLayer::default())
+        .layer(layer)
 }
 
 #[tokio::main]
@@ -146,6 +150,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // without the request id; the layer already logs it.
     std::panic::set_hook(Box::new(|_| {}));
 
+    let layer = demo_layer::layer()?;
     let addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_string());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -169,6 +174,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app()).await?;
+    axum::serve(listener, app(layer)).await?;
     Ok(())
 }

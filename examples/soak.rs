@@ -26,8 +26,9 @@
 //!
 //! Outcomes: `ok`, `expected_abort` (a body that fails after the head),
 //! `expected_abort_before_head` (a 200 whose body fails before its first
-//! frame: over HTTP/1.1 hyper has not sent the head yet and closes the
-//! connection, so the client gets no response at all), and the failures `leak`, `unexpected_status`, `wrong` (a check above failed),
+//! frame but after the layer let the head go: over HTTP/1.1 nothing was
+//! written yet and the connection closes, so the client gets no response at
+//! all), and the failures `leak`, `unexpected_status`, `wrong` (a check above failed),
 //! `truncated` (a body that should be whole ended with an error),
 //! `clean_end` (a body that should abort ended cleanly), `timeout` (no
 //! complete answer within `--deadline`, a hang), `connection_error` (no
@@ -166,13 +167,13 @@ fn routes() -> Vec<Route> {
         // Successes.
         Route {
             path: "/",
-            weight: 1500,
+            weight: 1300,
             logs: None,
             expect: Expect::Success(Expected::Hello),
         },
         Route {
             path: "/faults/ok/small",
-            weight: 1000,
+            weight: 900,
             logs: None,
             expect: Expect::Success(bytes("ok\n")),
         },
@@ -203,6 +204,12 @@ fn routes() -> Vec<Route> {
         },
         Route {
             path: "/faults/panic/body-first",
+            weight: 200,
+            logs: Some(Event::PanicCaught),
+            expect: template(500),
+        },
+        Route {
+            path: "/faults/panic/body-first-late",
             weight: 200,
             logs: Some(Event::PanicAfterHead),
             expect: Expect::Abort {
@@ -318,6 +325,12 @@ fn routes() -> Vec<Route> {
             },
         },
         // Body errors mid-stream.
+        Route {
+            path: "/faults/body-error/200-first",
+            weight: 200,
+            logs: Some(Event::ServerErrorReplaced),
+            expect: template(500),
+        },
         Route {
             path: "/faults/body-error/200",
             weight: 300,

@@ -50,6 +50,16 @@ pin_project! {
             rest: Option<Pin<Box<B>>>,
             watch: Watch,
         },
+        // A passed-through body polled once before its head was released:
+        // the data that poll gave, then the rest, or the trailers it gave
+        // (the rest is not polled after its end). Boxed because it was
+        // polled, pinned, in the future.
+        Peeked {
+            first: Option<Bytes>,
+            trailers: Option<Box<HeaderMap>>,
+            rest: Option<Pin<Box<B>>>,
+            watch: Watch,
+        },
         Full {
             data: Option<Bytes>,
         },
@@ -92,6 +102,28 @@ impl<B> ResponseBody<B> {
         ResponseBody {
             kind: Kind::Replay {
                 chunks: chunks.into_iter(),
+                trailers,
+                rest,
+                watch: Watch {
+                    id,
+                    span,
+                    failed: false,
+                    grpc: None,
+                },
+            },
+        }
+    }
+
+    pub(crate) fn peeked(
+        first: Option<Bytes>,
+        trailers: Option<Box<HeaderMap>>,
+        rest: Option<Pin<Box<B>>>,
+        id: RequestId,
+        span: Span,
+    ) -> Self {
+        ResponseBody {
+            kind: Kind::Peeked {
+                first,
                 trailers,
                 rest,
                 watch: Watch {
@@ -156,6 +188,20 @@ where
                     None => Poll::Ready(trailers.take().map(|t| Ok(Frame::trailers(*t)))),
                 }
             }
+            KindProj::Peeked {
+                first,
+                trailers,
+                rest,
+                watch,
+            } => {
+                if let Some(data) = first.take() {
+                    return Poll::Ready(Some(Ok(Frame::data(data))));
+                }
+                match rest {
+                    Some(rest) => watch.poll(rest.as_mut(), cx),
+                    None => Poll::Ready(trailers.take().map(|t| Ok(Frame::trailers(*t)))),
+                }
+            }
         }
     }
 
@@ -170,6 +216,18 @@ where
                 watch,
             } => {
                 chunks.len() == 0
+                    && match rest {
+                        Some(rest) => watch.failed || ends(rest),
+                        None => trailers.is_none(),
+                    }
+            }
+            Kind::Peeked {
+                first,
+                trailers,
+                rest,
+                watch,
+            } => {
+                first.is_none()
                     && match rest {
                         Some(rest) => watch.failed || ends(rest),
                         None => trailers.is_none(),
@@ -194,6 +252,19 @@ where
                 total.set_lower(buffered.saturating_add(rest.lower()));
                 if let Some(upper) = rest.upper() {
                     total.set_upper(buffered.saturating_add(upper));
+                }
+                total
+            }
+            Kind::Peeked { first, rest, .. } => {
+                let first = first.as_ref().map_or(0, |d| d.len() as u64);
+                let Some(rest) = rest else {
+                    return SizeHint::with_exact(first);
+                };
+                let rest = hint(rest);
+                let mut total = SizeHint::new();
+                total.set_lower(first.saturating_add(rest.lower()));
+                if let Some(upper) = rest.upper() {
+                    total.set_upper(first.saturating_add(upper));
                 }
                 total
             }
@@ -256,6 +327,10 @@ impl<B> fmt::Debug for ResponseBody<B> {
                 .debug_struct("ResponseBody::Replay")
                 .field("request_id", &watch.id)
                 .field("partial", &rest.is_some())
+                .finish_non_exhaustive(),
+            Kind::Peeked { watch, .. } => f
+                .debug_struct("ResponseBody::Peeked")
+                .field("request_id", &watch.id)
                 .finish_non_exhaustive(),
             Kind::Full { data } => f
                 .debug_struct("ResponseBody::Full")

@@ -147,6 +147,10 @@ where
                             this.state.set(State::Done);
                             return Poll::Ready(Ok(response));
                         }
+                        Decision::Pass(response) => {
+                            this.state.set(State::Done);
+                            return Poll::Ready(Ok(ctx.peek(response, cx)));
+                        }
                         Decision::Read { body, job } => this.state.set(State::Reading {
                             body,
                             deadline: Deadline::after(ctx.config.inspect.timeout),
@@ -210,8 +214,16 @@ where
 #[allow(clippy::large_enum_variant)]
 enum Decision<B> {
     Respond(Response<ResponseBody<B>>),
-    Read { body: B, job: Box<Job> },
-    ReadPart { body: Pin<Box<B>>, job: Box<Job> },
+    /// Passed through, after one look at the body (see `peek`).
+    Pass(Response<B>),
+    Read {
+        body: B,
+        job: Box<Job>,
+    },
+    ReadPart {
+        body: Pin<Box<B>>,
+        job: Box<Job>,
+    },
 }
 
 /// 5xx, and the non-standard 600 to 999 that `http` admits.
@@ -287,9 +299,7 @@ impl RequestContext {
                         log::uninspectable(&self.id, parts.status, "the body is encoded");
                         Decision::Respond(self.rewrite(parts))
                     }
-                    Fallback::Pass => {
-                        Decision::Respond(self.pass(Response::from_parts(parts, body)))
-                    }
+                    Fallback::Pass => Decision::Pass(Response::from_parts(parts, body)),
                 };
             }
             let too_large = body.size_hint().lower() > inspect.limit as u64;
@@ -318,14 +328,14 @@ impl RequestContext {
         {
             let (parts, body) = response.into_parts();
             if is_encoded(&parts) || is_stream_protocol(&parts) {
-                return Decision::Respond(self.pass(Response::from_parts(parts, body)));
+                return Decision::Pass(Response::from_parts(parts, body));
             }
             return Decision::ReadPart {
                 body: Box::pin(body),
                 job: Job::new(parts, Purpose::Scan, inspect.limit),
             };
         }
-        Decision::Respond(self.pass(response))
+        Decision::Pass(response)
     }
 
     /// Scans the headers that will reach the client; the stripped ones
@@ -431,6 +441,9 @@ impl RequestContext {
     /// Headers every response gets: the id, and no version banners.
     fn finish_head(&self, parts: &mut Parts) {
         self.config.headers.strip(&mut parts.headers);
+        self.config
+            .headers
+            .mark_any(parts.status, &mut parts.headers);
         parts.headers.insert(
             &self.config.request_id.header,
             self.id.header_value().clone(),
@@ -444,6 +457,62 @@ impl RequestContext {
         } else {
             self.span.clone()
         }
+    }
+
+    /// Passes a response through after polling its body once, without
+    /// waiting. Once the head is released a failing body can only abort the
+    /// response (HTTP/1.1 servers then close the connection without a word
+    /// when nothing was written yet); a body that fails at once — an error
+    /// or a panic before its first frame — still gets the 500 template this
+    /// way. A body that is not ready is released as it is: nothing is held.
+    /// The look costs one allocation: the polled body is pinned, so it moves
+    /// into the response boxed.
+    fn peek<B>(&self, response: Response<B>, cx: &mut Context<'_>) -> Response<ResponseBody<B>>
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        let status = response.status();
+        if self.head
+            || status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED
+            || ends(response.body())
+        {
+            return self.pass(response);
+        }
+        let (mut parts, body) = response.into_parts();
+        let mut body = Box::pin(body);
+        let (first, trailers, rest) =
+            match catch_unwind(AssertUnwindSafe(|| body.as_mut().poll_frame(cx))) {
+                Ok(Poll::Pending) => (None, None, Some(body)),
+                Ok(Poll::Ready(Some(Ok(frame)))) => match frame.into_data() {
+                    Ok(data) => (Some(data), None, Some(body)),
+                    // Trailers end a body.
+                    Err(frame) => (None, frame.into_trailers().ok().map(Box::new), None),
+                },
+                Ok(Poll::Ready(None)) => (None, None, None),
+                Ok(Poll::Ready(Some(Err(err)))) => {
+                    let failure = Some(format!("body error: {}", err.into()));
+                    parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+                    let original = Original {
+                        bytes: &[],
+                        truncated: false,
+                        failure,
+                    };
+                    return self.rewrite_server_error(parts, original);
+                }
+                Err(payload) => {
+                    log::panic_caught(&self.id, PanicSite::BodyBeforeHead, payload.as_ref());
+                    return self.panic_response();
+                }
+            };
+        self.finish_head(&mut parts);
+        if parts.status.is_client_error() {
+            mark_error(&mut parts.headers);
+        }
+        let body = ResponseBody::peeked(first, trailers, rest, self.id.clone(), self.body_span());
+        Response::from_parts(parts, body)
     }
 
     fn pass<B>(&self, response: Response<B>) -> Response<ResponseBody<B>> {
@@ -471,7 +540,9 @@ impl RequestContext {
     fn rewrite<B>(&self, mut parts: Parts) -> Response<ResponseBody<B>> {
         let (status, template) = self.config.template.for_status(parts.status);
         parts.status = status;
-        self.config.headers.keep_preserved(&mut parts.headers);
+        self.config
+            .headers
+            .keep_preserved(&mut parts.headers, &self.config.inspect.detector);
         self.finish_head(&mut parts);
         mark_error(&mut parts.headers);
         if self.head {

@@ -4,7 +4,7 @@ use crate::detect::Detector;
 use crate::request_id::{RequestIdConfig, UuidVersion};
 use crate::response_headers::HeaderPolicy;
 use crate::service::RedactService;
-use crate::template::{Messages, Rendered, Template, TemplateError};
+use crate::template::{ErrorTemplate, Messages, Rendered, Template, TemplateError};
 use http::header::HeaderName;
 use http::StatusCode;
 use std::borrow::Cow;
@@ -112,6 +112,42 @@ impl RedactLayer {
     /// A builder to change the defaults.
     pub fn builder() -> RedactLayerBuilder {
         RedactLayerBuilder::default()
+    }
+
+    /// The body, content type and status this layer sends when it rewrites a
+    /// response with `status` (or answers a panic, for 500), with the
+    /// request id left open: for a gateway or error page in front of the
+    /// service that must answer exactly like it (see [`crate::nginx`]).
+    ///
+    /// ```
+    /// use axum::{body::Body, http::{Request, StatusCode}, routing::get, Router};
+    /// use tower::ServiceExt;
+    /// use tower_redact::{RedactLayer, RequestId};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let layer = RedactLayer::default();
+    /// let template = layer.error_template(StatusCode::SERVICE_UNAVAILABLE);
+    ///
+    /// // The layer's own answer for a 503 is that body, with the id.
+    /// let app = Router::new()
+    ///     .route("/", get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "db-3 is down") }))
+    ///     .layer(layer.clone());
+    /// let request = Request::get("/").header("x-request-id", "req-9").body(Body::empty()).unwrap();
+    /// let response = app.oneshot(request).await.unwrap();
+    /// assert_eq!(response.status(), template.status());
+    /// assert_eq!(response.headers()["content-type"], template.content_type());
+    /// let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    /// assert_eq!(body, template.render(&RequestId::parse(b"req-9").unwrap()));
+    /// # }
+    /// ```
+    pub fn error_template(&self, status: StatusCode) -> ErrorTemplate<'_> {
+        ErrorTemplate::new(&self.config.template, status)
+    }
+
+    /// The frozen configuration, for generators that must follow it.
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
     }
 }
 
@@ -252,6 +288,16 @@ impl RedactLayerBuilder {
     /// read or the body ended, so keep it small.
     pub fn log_body_limit(mut self, limit: usize) -> Self {
         self.log_body_limit = limit;
+        self
+    }
+
+    /// Whether successes (2xx and 3xx) get `x-content-type-options: nosniff`
+    /// too, as OWASP ASVS 5.0 requirement 3.4.4 asks of every response.
+    /// Errors always get it. A value the inner service set is kept.
+    /// Default: `true`; turn it off only for an application that relies
+    /// on browsers guessing content types.
+    pub fn nosniff_on_success(mut self, on: bool) -> Self {
+        self.headers.nosniff_everywhere = on;
         self
     }
 

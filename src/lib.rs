@@ -21,6 +21,10 @@
 //! - everything else (2xx streams, SSE, upgrades, 4xx bodies) passes through
 //!   unbuffered and unboxed.
 //!
+//! Behind nginx, [`nginx::Snippet`] renders from the same layer an nginx
+//! configuration whose own errors (backend down or slow) are the layer's
+//! template, byte for byte, with the same headers and request id.
+//!
 //! ```
 //! use axum::{http::StatusCode, routing::get, Router};
 //! use tower::ServiceExt;
@@ -80,6 +84,7 @@ mod grpc;
 mod inspect;
 mod layer;
 mod log;
+pub mod nginx;
 mod request_id;
 mod response_headers;
 mod service;
@@ -94,7 +99,7 @@ pub use layer::{
 };
 pub use request_id::{InvalidRequestId, RequestId, UuidVersion, MAX_REQUEST_ID_LEN};
 pub use service::RedactService;
-pub use template::{PublicMessage, Template, TemplateError};
+pub use template::{ErrorTemplate, PublicMessage, Template, TemplateError, TemplatePart};
 
 /// The error type of [`ResponseBody`]: the inner body's error, boxed, or
 /// [`BodyPanicked`].

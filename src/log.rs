@@ -19,7 +19,7 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     } else {
         "non-string panic payload"
     };
-    mask_secrets(truncate(text, PANIC_MESSAGE_LIMIT)).into_owned()
+    bounded_masked(text)
 }
 
 /// `text` cut to at most `limit` bytes on a character boundary.
@@ -85,9 +85,10 @@ fn masked(bytes: &[u8]) -> String {
     mask_secrets(&String::from_utf8_lossy(bytes)).into_owned()
 }
 
-/// An error's text as logged: bounded like a panic message, credentials
-/// masked (a body error's `Display` may quote a connection string).
-fn masked_failure(text: &str) -> String {
+/// Free text from the inner service (an error's `Display`), bounded and
+/// masked like a panic message: a driver error often names its connection
+/// string.
+fn bounded_masked(text: &str) -> String {
     mask_secrets(truncate(text, PANIC_MESSAGE_LIMIT)).into_owned()
 }
 
@@ -106,7 +107,7 @@ pub(crate) fn server_error_rewritten(id: &RequestId, status: StatusCode, origina
         status = status.as_u16(),
         body = ?masked(original.bytes),
         body_truncated = original.truncated,
-        body_failure = original.failure.as_deref().map(masked_failure),
+        body_failure = original.failure.as_deref().map(bounded_masked).as_deref(),
         "server error response replaced by the template"
     );
 }

@@ -309,6 +309,51 @@ const ALLOWED: [bool; 256] = {
     table
 };
 
+/// The rule of [`is_valid`] as a regular expression (PCRE and `regex`
+/// syntax alike), built from the same table and bound so that the two cannot
+/// drift: `^[.0-9:A-Z_a-z-]{1,128}$` today. For the configuration of another
+/// program (nginx) that must keep exactly the ids this crate keeps. PCRE's
+/// `$` also matches before a final newline, which no header value ends with.
+pub(crate) fn pattern() -> String {
+    let allowed: Vec<u8> = (0..=u8::MAX).filter(|&b| ALLOWED[usize::from(b)]).collect();
+    // Runs of letters or digits become ranges; `-` goes last, where it is
+    // literal in a class.
+    let kind = |b: u8| match b {
+        b'0'..=b'9' => 1,
+        b'A'..=b'Z' => 2,
+        b'a'..=b'z' => 3,
+        _ => 0,
+    };
+    let mut class = String::new();
+    let mut i = 0;
+    while i < allowed.len() {
+        let start = allowed[i];
+        let mut end = i;
+        while kind(start) != 0
+            && end + 1 < allowed.len()
+            && allowed[end + 1] == allowed[end] + 1
+            && kind(allowed[end + 1]) == kind(start)
+        {
+            end += 1;
+        }
+        if end > i {
+            class.push(char::from(start));
+            class.push('-');
+            class.push(char::from(allowed[end]));
+        } else if start != b'-' {
+            if matches!(start, b'\\' | b']' | b'^' | b'[') {
+                class.push('\\');
+            }
+            class.push(char::from(start));
+        }
+        i = end + 1;
+    }
+    if allowed.contains(&b'-') {
+        class.push('-');
+    }
+    format!("^[{class}]{{1,{MAX_REQUEST_ID_LEN}}}$")
+}
+
 fn is_valid(bytes: &[u8]) -> bool {
     !bytes.is_empty()
         && bytes.len() <= MAX_REQUEST_ID_LEN
@@ -376,6 +421,41 @@ mod tests {
     fn is_uuid(id: &RequestId, version: usize) -> bool {
         uuid::Uuid::parse_str(id.as_str()).is_ok_and(|u| u.get_version_num() == version)
             && id.as_str().len() == 36
+    }
+
+    #[test]
+    fn the_pattern_is_the_validity_rule() {
+        let pattern = pattern();
+        assert_eq!(pattern, "^[.0-9:A-Z_a-z-]{1,128}$");
+        let regex = regex::bytes::Regex::new(&pattern).unwrap();
+        let mut samples: Vec<Vec<u8>> = (0..=u8::MAX).map(|b| vec![b]).collect();
+        samples.extend((0..=u8::MAX).map(|b| vec![b'a', b, b'z']));
+        for len in [0, 1, 2, 127, 128, 129, 200] {
+            samples.push(vec![b'7'; len]);
+        }
+        samples.extend(
+            [
+                "0f8fad5b-d9cb-469f-a165-70867728950e",
+                "4bf92f3577b34da6a3ce929d0e0e4736",
+                "svc.orders:7_a-b",
+                "id with spaces",
+                "quote\"d",
+                "tab\tid",
+                "new\nline",
+                "trailing-newline\n",
+                "é",
+                "<script>",
+            ]
+            .iter()
+            .map(|s| s.as_bytes().to_vec()),
+        );
+        for sample in samples {
+            assert_eq!(
+                regex.is_match(&sample),
+                RequestId::parse(&sample).is_ok(),
+                "{sample:?}"
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! response, an allow-list for rewritten ones, and the headers every error
 //! response carries.
 
+use crate::detect::Detector;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// Headers that reveal the server's software and version.
@@ -44,6 +45,8 @@ const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
 pub(crate) struct HeaderPolicy {
     pub(crate) stripped: Vec<HeaderName>,
     pub(crate) preserved: Vec<HeaderName>,
+    /// `x-content-type-options: nosniff` on successes too, not only errors.
+    pub(crate) nosniff_everywhere: bool,
 }
 
 impl Default for HeaderPolicy {
@@ -57,6 +60,7 @@ impl Default for HeaderPolicy {
                 .iter()
                 .map(|n| HeaderName::from_static(n))
                 .collect(),
+            nosniff_everywhere: true,
         }
     }
 }
@@ -75,17 +79,50 @@ impl HeaderPolicy {
         }
     }
 
+    /// What every final response gets: `nosniff`, unless turned off for
+    /// successes or the inner service chose a value itself. A 1xx (a
+    /// protocol switch) has no content to sniff.
+    pub(crate) fn mark_any(&self, status: http::StatusCode, headers: &mut HeaderMap) {
+        if self.nosniff_everywhere && !status.is_informational() {
+            headers
+                .entry(header::X_CONTENT_TYPE_OPTIONS)
+                .or_insert(NOSNIFF);
+        }
+    }
+
     fn is_preserved(&self, name: &HeaderName) -> bool {
         name.as_str().starts_with("access-control-") || self.preserved.contains(name)
     }
 
     /// Reduces the headers of a response being rewritten to the preserved
     /// ones, without the stripped ones (which a user may also have preserved
-    /// by mistake). Works in place: the map's storage is reused.
-    pub(crate) fn keep_preserved(&self, headers: &mut HeaderMap) {
+    /// by mistake), and without any value of theirs that `detector` flags:
+    /// a `set-cookie` or `www-authenticate` is kept for what it steers, and a
+    /// driver error in it would defeat the rewrite. Works in place: the map's
+    /// storage is reused.
+    pub(crate) fn keep_preserved(&self, headers: &mut HeaderMap, detector: &Detector) {
         let doomed = |name: &&HeaderName| !self.is_preserved(name) || self.stripped.contains(name);
         while let Some(name) = headers.keys().find(doomed).cloned() {
             headers.remove(&name);
+        }
+        let leaks = |headers: &HeaderMap, name: &HeaderName| {
+            carries_text(name)
+                && headers
+                    .get_all(name)
+                    .iter()
+                    .any(|value| detector.scan_header(name, value).is_some())
+        };
+        while let Some(name) = headers.keys().find(|name| leaks(headers, name)).cloned() {
+            let clean: Vec<HeaderValue> = headers
+                .get_all(&name)
+                .iter()
+                .filter(|value| detector.scan_header(&name, value).is_none())
+                .cloned()
+                .collect();
+            headers.remove(&name);
+            for value in clean {
+                headers.append(name.clone(), value);
+            }
         }
     }
 }
@@ -164,7 +201,7 @@ mod tests {
         }
         inner.append("set-cookie", HeaderValue::from_static("b=2"));
         let mut out = inner;
-        HeaderPolicy::default().keep_preserved(&mut out);
+        HeaderPolicy::default().keep_preserved(&mut out, &Detector::default());
         let mut names: Vec<_> = out.keys().map(|k| k.as_str()).collect();
         names.sort_unstable();
         assert_eq!(

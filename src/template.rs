@@ -207,7 +207,9 @@ pub(crate) struct StatusTemplate {
 
 #[derive(Debug)]
 enum Segment {
-    Literal(Box<[u8]>),
+    /// Text of the template, already rendered (status, title, code); the
+    /// bytes sent, kept as `str` so [`ErrorTemplate::parts`] can show them.
+    Literal(Box<str>),
     RequestId,
     Message,
 }
@@ -226,9 +228,7 @@ impl StatusTemplate {
                 Piece::Slot(Slot::Code) => literal.push_str(&json_escape(&code)),
                 Piece::Slot(slot @ (Slot::RequestId | Slot::Message)) => {
                     if !literal.is_empty() {
-                        segments.push(Segment::Literal(
-                            std::mem::take(&mut literal).into_bytes().into(),
-                        ));
+                        segments.push(Segment::Literal(std::mem::take(&mut literal).into()));
                     }
                     segments.push(match slot {
                         Slot::RequestId => Segment::RequestId,
@@ -238,12 +238,12 @@ impl StatusTemplate {
             }
         }
         if !literal.is_empty() {
-            segments.push(Segment::Literal(literal.into_bytes().into()));
+            segments.push(Segment::Literal(literal.into()));
         }
         let literal_len = segments
             .iter()
             .map(|s| match s {
-                Segment::Literal(bytes) => bytes.len(),
+                Segment::Literal(text) => text.len(),
                 _ => 0,
             })
             .sum();
@@ -306,7 +306,7 @@ impl StatusTemplate {
         let mut body = Vec::with_capacity(self.len(id.len(), message.len()));
         for segment in self.segments.iter() {
             match segment {
-                Segment::Literal(bytes) => body.extend_from_slice(bytes),
+                Segment::Literal(text) => body.extend_from_slice(text.as_bytes()),
                 Segment::RequestId => body.extend_from_slice(id.as_bytes()),
                 Segment::Message => body.extend_from_slice(message.as_bytes()),
             }
@@ -337,6 +337,126 @@ impl Rendered {
             // The table is built with one entry per status in range.
             None => (status, &self.statuses[0]),
         }
+    }
+}
+
+/// The layer's template rendered for one status, exactly as the layer sends
+/// it but for the request id: returned by
+/// [`RedactLayer::error_template`](crate::RedactLayer::error_template).
+///
+/// Everything but the id is fixed once the layer is built: the status, its
+/// title and code, and its public message (the built-in one or the one set
+/// with [`message`](crate::RedactLayerBuilder::message)). So a component in
+/// front of the service — a reverse proxy answering for a backend that is
+/// down, a static error page — can send byte for byte the body the layer
+/// would send, with an id of its own: [`render_with`](Self::render_with)
+/// puts any text where the id goes, and [`parts`](Self::parts) hands over
+/// the pieces for a generator that needs to quote the text around the id
+/// (as [`crate::nginx`] does). A [`PublicMessage`] chosen by a handler for
+/// one response is not part of it.
+///
+/// ```
+/// use http::StatusCode;
+/// use tower_redact::{RedactLayer, RequestId, TemplatePart};
+///
+/// let layer = RedactLayer::builder()
+///     .message(StatusCode::BAD_GATEWAY, "The service is unreachable.")
+///     .build()?;
+/// let template = layer.error_template(StatusCode::BAD_GATEWAY);
+/// assert_eq!(template.status(), StatusCode::BAD_GATEWAY);
+/// assert_eq!(template.content_type(), "application/problem+json");
+/// assert_eq!(
+///     template.render_with("$request_id"),
+///     r#"{"type":"about:blank","title":"Bad Gateway","status":502,"detail":"The service is unreachable.","code":"BAD_GATEWAY","request_id":"$request_id"}"#
+/// );
+///
+/// // What the layer sends for request `req-7`:
+/// let id = RequestId::parse(b"req-7").unwrap();
+/// assert_eq!(template.render(&id), template.render_with("req-7").as_bytes());
+///
+/// // The same body in pieces: text, then the id, then text.
+/// let parts: Vec<TemplatePart<'_>> = template.parts().collect();
+/// assert_eq!(parts.iter().filter(|p| **p == TemplatePart::RequestId).count(), 1);
+/// assert_eq!(parts.last(), Some(&TemplatePart::Text("\"}")));
+/// # Ok::<(), tower_redact::BuildError>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct ErrorTemplate<'a> {
+    status: StatusCode,
+    content_type: &'a HeaderValue,
+    template: &'a StatusTemplate,
+}
+
+/// A piece of an [`ErrorTemplate`], from [`ErrorTemplate::parts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplatePart<'a> {
+    /// Text sent as it is (JSON already escaped where needed). Two `Text`
+    /// parts may follow each other.
+    Text(&'a str),
+    /// Where the request id goes.
+    RequestId,
+}
+
+impl<'a> ErrorTemplate<'a> {
+    pub(crate) fn new(rendered: &'a Rendered, status: StatusCode) -> Self {
+        let (status, template) = rendered.for_status(status);
+        ErrorTemplate {
+            status,
+            content_type: &rendered.content_type,
+            template,
+        }
+    }
+
+    /// The status the layer sends with this body: the status asked for, or
+    /// 500 for one outside 400 to 599.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The `Content-Type` the layer sends with this body.
+    pub fn content_type(&self) -> &'a HeaderValue {
+        self.content_type
+    }
+
+    /// The body the layer sends for the request `id`.
+    pub fn render(&self, id: &RequestId) -> Bytes {
+        self.template.render(id, None)
+    }
+
+    /// The body with `id_placeholder` where the request id goes, inserted as
+    /// it is: nothing is escaped, so the caller answers for the result being
+    /// what it wants (a variable of another program's configuration
+    /// language, say, to be replaced by a valid id before it is sent).
+    pub fn render_with(&self, id_placeholder: &str) -> String {
+        let mut body = String::new();
+        for part in self.parts() {
+            body.push_str(match part {
+                TemplatePart::Text(text) => text,
+                TemplatePart::RequestId => id_placeholder,
+            });
+        }
+        body
+    }
+
+    /// The body in pieces, in order: text sent as it is, and where the id
+    /// goes (one or more times, as the template says).
+    pub fn parts(&self) -> impl Iterator<Item = TemplatePart<'a>> + 'a {
+        let template: &'a StatusTemplate = self.template;
+        template.segments.iter().map(move |segment| match segment {
+            Segment::Literal(text) => TemplatePart::Text(text),
+            Segment::Message => TemplatePart::Text(&template.default_message),
+            Segment::RequestId => TemplatePart::RequestId,
+        })
+    }
+}
+
+impl fmt::Debug for ErrorTemplate<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ErrorTemplate")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("body", &self.render_with("{{request_id}}"))
+            .finish()
     }
 }
 
@@ -598,6 +718,45 @@ mod tests {
             json(&t.render(&id, Some(&custom)))["detail"],
             "until 10:00\n<b>\"ok\"</b>"
         );
+    }
+
+    #[test]
+    fn error_templates_show_what_the_layer_sends() {
+        let mut messages = Messages::default();
+        messages.set(StatusCode::BAD_GATEWAY, "Say \"hi\"\n".into());
+        let table = Template::custom(
+            "application/json",
+            r#"{"a":"{{request_id}}","m":"{{message}}","b":"{{request_id}}","s":{{status}}}"#,
+        )
+        .render(&messages)
+        .unwrap();
+        let t = ErrorTemplate::new(&table, StatusCode::BAD_GATEWAY);
+        assert_eq!(t.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(t.content_type(), "application/json");
+        let parts: Vec<_> = t.parts().collect();
+        assert_eq!(
+            parts,
+            [
+                TemplatePart::Text(r#"{"a":""#),
+                TemplatePart::RequestId,
+                TemplatePart::Text(r#"","m":""#),
+                TemplatePart::Text(r#"Say \"hi\"\n"#),
+                TemplatePart::Text(r#"","b":""#),
+                TemplatePart::RequestId,
+                TemplatePart::Text(r#"","s":502}"#),
+            ][..]
+        );
+        assert_eq!(
+            t.render_with("ID"),
+            r#"{"a":"ID","m":"Say \"hi\"\n","b":"ID","s":502}"#
+        );
+        let id = RequestId::parse(b"req-1").unwrap();
+        assert_eq!(t.render(&id), t.render_with("req-1").as_bytes());
+        assert!(format!("{t:?}").contains(r#"\"a\":\"{{request_id}}\""#));
+
+        let other = ErrorTemplate::new(&table, StatusCode::from_u16(799).unwrap());
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(other.render_with("x").ends_with(r#""s":500}"#));
     }
 
     #[test]

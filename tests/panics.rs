@@ -7,6 +7,7 @@ mod common;
 use axum::{body::Body, http::StatusCode, routing::get, Router};
 use bytes::Bytes;
 use common::*;
+use futures_util::StreamExt;
 use std::convert::Infallible;
 use tower::ServiceBuilder;
 use tower_redact::RedactLayer;
@@ -114,6 +115,71 @@ async fn panic_while_reading_an_error_body_before_the_head() {
         "error body generator failed",
         "before the head",
     );
+}
+
+/// Found by `tests/properties.rs`: a success body that failed on its first
+/// poll left an HTTP/1.1 client an empty reply, as hyper had not written
+/// the head yet. The layer polls a passed-through body once before it
+/// releases the head, so such a body is still the 500 template.
+#[tokio::test]
+async fn a_success_body_that_fails_at_once_is_the_500_template() {
+    let logs = capture_logs();
+    let app = Router::new()
+        .route(
+            "/panics",
+            get(|| async {
+                let rows =
+                    futures_util::stream::iter([0u32]).map(|row| -> Result<Bytes, Infallible> {
+                        panic!("row {row} could not be encoded")
+                    });
+                Body::from_stream(rows)
+            }),
+        )
+        .route(
+            "/fails",
+            get(|| async {
+                let rows = futures_util::stream::iter([Err::<Bytes, _>(std::io::Error::other(
+                    "export cursor expired",
+                ))]);
+                Body::from_stream(rows)
+            }),
+        )
+        .route(
+            "/waits-then-streams",
+            get(|| async {
+                let rows = futures_util::stream::unfold(0, |n| async move {
+                    tokio::task::yield_now().await;
+                    (n < 3).then(|| {
+                        (
+                            Ok::<_, Infallible>(Bytes::from(format!("row {n}\n"))),
+                            n + 1,
+                        )
+                    })
+                });
+                Body::from_stream(rows)
+            }),
+        )
+        .layer(RedactLayer::default());
+    let addr = serve(app).await;
+
+    let reply = fetch(addr, "/panics").await;
+    assert_panic_template(&reply, "encoded");
+    assert_logged(
+        logs,
+        reply.request_id(),
+        "row 0 could not be encoded",
+        "before the head",
+    );
+
+    let reply = fetch(addr, "/fails").await;
+    assert_panic_template(&reply, "cursor");
+    let line = logs.lines_with(reply.request_id()).concat();
+    assert!(line.contains("export cursor expired"), "{line}");
+
+    // A body that is not ready is released at once, and streams as it was.
+    let reply = fetch(addr, "/waits-then-streams").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.text(), "row 0\nrow 1\nrow 2\n");
 }
 
 #[tokio::test]

@@ -94,8 +94,23 @@ async fn version_headers_are_stripped_and_2xx_caching_is_kept() {
     assert_eq!(reply.header("x-runtime"), Some("0.012"));
     assert_eq!(reply.header("cache-control"), Some("public, max-age=600"));
     assert_eq!(reply.header("etag"), Some("\"v7\""));
-    assert!(reply.header("x-content-type-options").is_none());
+    // OWASP ASVS 5.0 3.4.4: every response, not only errors.
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
     assert!(is_uuid_v4(reply.request_id()));
+}
+
+#[tokio::test]
+async fn nosniff_on_successes_can_be_turned_off() {
+    let layer = RedactLayer::builder()
+        .nosniff_on_success(false)
+        .build()
+        .unwrap();
+    let addr = serve(routes().layer(layer)).await;
+    let reply = fetch(addr, "/cached").await;
+    assert!(reply.header("x-content-type-options").is_none());
+    // Errors keep it whatever the setting.
+    let reply = fetch(addr, "/validation").await;
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
 }
 
 #[tokio::test]

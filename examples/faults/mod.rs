@@ -4,7 +4,7 @@
 //! secrets planted in the leaky ones are in [`PLANTED`] so that the client
 //! can check no response ever carries one.
 //!
-//! [`PanicInCallLayer`] must sit inside `RedactLayer` (see `app()` in
+//! [`PanicInCallLayer`] must sit inside `RedactLayer` (see `app` in
 //! `examples/axum.rs`): it panics synchronously in `Service::call` for
 //! `/faults/panic/call`, which no handler can do.
 
@@ -99,6 +99,7 @@ pub fn routes() -> Router {
         .route("/faults/panic/call", get(unreachable_handler))
         .route("/faults/panic/handler", get(panic_handler))
         .route("/faults/panic/body-first", get(panic_body_first))
+        .route("/faults/panic/body-first-late", get(panic_body_first_late))
         .route("/faults/panic/body-mid", get(panic_body_mid))
         .route("/faults/panic/body-5xx", get(panic_body_5xx))
         .route("/faults/panic/body-4xx", get(panic_body_4xx))
@@ -109,6 +110,7 @@ pub fn routes() -> Router {
         .route("/faults/leaky/403-header", get(leaky_403_header))
         .route("/faults/clean/422", get(clean_422))
         .route("/faults/clean/400-query", get(clean_400_query))
+        .route("/faults/body-error/200-first", get(body_error_200_first))
         .route("/faults/body-error/200", get(body_error_200))
         .route("/faults/body-error/400", get(body_error_400))
         .route("/faults/body-error/503", get(body_error_503))
@@ -160,15 +162,26 @@ async fn panic_handler() -> &'static str {
     panic!("order lookup failed on {DSN}: pool exhausted");
 }
 
-/// 200 whose body panics before its first frame, after the layer let the
-/// head go: the client must see the exchange fail, never a clean end (over
-/// HTTP/1.1 hyper has not written the head yet and closes the connection).
+/// 200 whose body panics at its first poll: the layer polls a passed-through
+/// body once before it lets the head go, so the client must get the 500
+/// template.
 async fn panic_body_first() -> Body {
     body(stream::poll_fn(
         |_| -> Poll<Option<Result<Bytes, io::Error>>> {
             panic!("export cursor lost before the first row ({DSN})")
         },
     ))
+}
+
+/// 200 whose body is not ready at first, then panics before its first
+/// frame, after the head was let go: the client must see the exchange fail,
+/// never a clean end (over HTTP/1.1 nothing was written yet, so the
+/// connection closes without a response).
+async fn panic_body_first_late() -> Body {
+    body(stream::once(async {
+        tokio::task::yield_now().await;
+        panic!("export cursor lost before the first row ({DSN})")
+    }))
 }
 
 /// 200 that sends three rows, then panics: the client must get those rows
@@ -313,6 +326,14 @@ async fn body_error_200() -> Body {
         }
         Some((Ok(row(n)), n + 1))
     }))
+}
+
+/// 200 whose body fails at its first poll, before the head goes: the client
+/// must get the 500 template; the log shows the error, masked.
+async fn body_error_200_first() -> Body {
+    body(stream::iter([Err(io::Error::other(format!(
+        "upstream refused ({DSN})"
+    )))]))
 }
 
 /// A frame, then an error with the DSN in its message.
