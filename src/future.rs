@@ -246,7 +246,13 @@ impl RequestContext {
     where
         B: Body<Data = Bytes>,
     {
-        if self.grpc && grpc::is_grpc(response.headers()) {
+        // gRPC answers on HTTP 200, its errors in `grpc-status`. An HTTP
+        // error status on a gRPC response (a proxy's, or a handler's) is an
+        // HTTP error like any other: gRPC clients map it from the HTTP status
+        // and ignore the body, and the promise that no 5xx leaks holds.
+        let status = response.status();
+        let http_error = status.is_client_error() || is_server_error(status);
+        if self.grpc && !http_error && grpc::is_grpc(response.headers()) {
             let (mut parts, body) = response.into_parts();
             grpc::redact_status(&mut parts.headers, &self.id, &self.config);
             self.finish_head(&mut parts);
@@ -254,7 +260,6 @@ impl RequestContext {
                 .redacting_grpc_trailers(self.config.clone());
             return Decision::Respond(Response::from_parts(parts, body));
         }
-        let status = response.status();
         let inspect = &self.config.inspect;
         if is_server_error(status) {
             let (parts, body) = response.into_parts();

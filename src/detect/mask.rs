@@ -22,16 +22,19 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| {
             r"([A-Za-z][A-Za-z0-9+.\-]*://[^:/?#\s@]*:)[^@/?#\s]+(@|\z)",
             "${1}***${2}",
         ),
+        // HTTP authorization schemes, before key=value pairs: in
+        // `x-auth-token: Bearer abc…` the pair rule takes `Bearer` for the
+        // value and would leave the credential after it (found by `fuzz/`
+        // `detector`).
+        (
+            r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*",
+            "${1}${2}***",
+        ),
         // key=value, key: value, "key":"value", key='value' for names that hold
         // secrets, including prefixed names such as DB_PASSWORD or x-api-key.
         (
             r#"(?i)([A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|credentials?|session[_\-]?id)[A-Za-z0-9_.\-]*["']?\s*[:=]\s*["']?)[^\s"'&;,<>]+"#,
             "${1}***",
-        ),
-        // HTTP authorization schemes.
-        (
-            r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*",
-            "${1}${2}***",
         ),
         // Self-identifying token formats: AWS access key ids (long-term and
         // temporary), GitHub (classic and fine-grained), Slack, Stripe and
@@ -170,6 +173,28 @@ mod tests {
         assert_eq!(
             mask_secrets("authorization: Basic dXNlcjpwYXNzd29yZA=="),
             "authorization: Basic ***"
+        );
+    }
+
+    /// Regression (fuzz/ `detector`): the key=value rule ran first, masked
+    /// the scheme word as the value and left the credential behind it.
+    #[test]
+    fn authorization_schemes_after_a_secret_key() {
+        for (input, secret) in [
+            ("password= Bearer S3cr3tPl4nted", "S3cr3tPl4nted"),
+            ("x-auth-token: Bearer 8f3a9c0d1e2b4f5a", "8f3a9c0d1e2b4f5a"),
+            (
+                r#"{"access_token": "Bearer abcdefgh12345"}"#,
+                "abcdefgh12345",
+            ),
+            ("api_key = Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA"),
+        ] {
+            let masked = mask_secrets(input);
+            assert!(!masked.contains(secret), "{input} -> {masked}");
+        }
+        assert_eq!(
+            mask_secrets("x-auth-token: Bearer 8f3a9c0d1e2b4f5a"),
+            "x-auth-token: *** ***"
         );
     }
 
