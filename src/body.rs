@@ -241,7 +241,7 @@ impl Watch {
 }
 
 /// `size_hint`, with a panic taken as "nothing known".
-fn hint<B: Body>(body: &B) -> SizeHint {
+pub(crate) fn hint<B: Body>(body: &B) -> SizeHint {
     catch_unwind(AssertUnwindSafe(|| body.size_hint())).unwrap_or_default()
 }
 

@@ -297,7 +297,9 @@ impl RequestContext {
                     }
                 };
             }
-            let too_large = body.size_hint().lower() > inspect.limit as u64;
+            // Guarded like `ends`: a panicking `size_hint` once escaped
+            // here (found by `fuzz/` `service`).
+            let too_large = crate::body::hint(&body).lower() > inspect.limit as u64;
             if too_large && inspect.if_too_large == Fallback::Rewrite {
                 log::uninspectable(
                     &self.id,

@@ -123,3 +123,44 @@ fn a_template_whose_id_is_not_plainly_in_a_string_is_refused() {
     let ok = Template::custom("application/json", r#"{"id":"\\{{request_id}}"}"#);
     assert!(RedactLayer::builder().template(ok).build().is_ok());
 }
+
+/// A body whose `size_hint` and `is_end_stream` panic; its data is ready.
+struct HintPanics(Option<Bytes>);
+
+impl http_body::Body for HintPanics {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        std::task::Poll::Ready(self.0.take().map(|d| Ok(http_body::Frame::data(d))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        panic!("is_end_stream of a broken body");
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        panic!("size_hint of a broken body");
+    }
+}
+
+/// fuzz/ `service`: a 4xx whose body's `size_hint` panics: the panic
+/// escaped the response future (the check against the inspection limit
+/// called it unguarded). It counts as "size unknown" now: the body is read
+/// and scanned like any other.
+#[tokio::test]
+async fn a_panicking_size_hint_does_not_escape() {
+    let service = RedactLayer::default().layer(service_fn(|_req: Request<()>| async {
+        let mut response = Response::new(HintPanics(Some(Bytes::from_static(b"no such order"))));
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        Ok::<_, Infallible>(response)
+    }));
+    let reply = service.oneshot(Request::new(())).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::NOT_FOUND);
+    assert_eq!(reply.headers()["cache-control"], "no-store");
+    let body = reply.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(body, "no such order");
+}

@@ -44,7 +44,7 @@ use tower_layer::Layer;
 use tower_redact::{Fallback, PublicMessage, RedactLayer, RequestId, Template, UuidVersion};
 use tower_redact_fuzz::{
     capture_logs, inject_panic, is_generated_uuid, is_valid_request_id, quiet_injected_panics,
-    take_log, PLANTED_PASSWORD, PLANTED_URL,
+    take_log, INJECTED, PLANTED_PASSWORD, PLANTED_URL,
 };
 use tower_service::Service;
 
@@ -732,5 +732,16 @@ fuzz_target!(|data: &[u8]| {
     if std::env::var_os("FUZZ_SHOW").is_some() {
         eprintln!("{case:#?}");
     }
-    run(case);
+    // An injected panic is silent (see `quiet_injected_panics`); one that
+    // escapes the layer must still fail loudly, not unwind into libFuzzer.
+    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(case))) {
+        let text = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        panic!(
+            "a panic escaped the layer: {}",
+            text.replace(INJECTED, "injected")
+        );
+    }
 });
