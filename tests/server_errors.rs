@@ -335,3 +335,35 @@ async fn axum_error_responses_compose() {
     let addr = serve(app).await;
     assert_template(&fetch(addr, "/").await, 500);
 }
+
+/// fuzz/ `service`: the text of a body error was logged as it was, neither
+/// masked nor bounded, while the body beside it was masked.
+#[tokio::test]
+async fn a_body_error_text_is_logged_masked_and_bounded() {
+    use tower::{service_fn, Layer, ServiceExt};
+    let logs = capture_logs();
+    let service = RedactLayer::default().layer(service_fn(|_req: http::Request<()>| async {
+        let reason = format!(
+            "connection to postgres://app:Hunter2Secret@10.0.0.5/db reset {}",
+            "x".repeat(10_000)
+        );
+        let frames = vec![
+            Ok(http_body::Frame::data(Bytes::from_static(b"partial"))),
+            Err(std::io::Error::other(reason)),
+        ];
+        let body = http_body_util::StreamBody::new(futures_util::stream::iter(frames));
+        let mut response = http::Response::new(body);
+        *response.status_mut() = StatusCode::BAD_GATEWAY;
+        Ok::<_, Infallible>(response)
+    }));
+    let request = http::Request::builder()
+        .header("x-request-id", "body-error-text")
+        .body(())
+        .unwrap();
+    let reply = service.oneshot(request).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::BAD_GATEWAY);
+    let line = logs.lines_with("body-error-text").concat();
+    assert!(line.contains("postgres://app:***@10.0.0.5"), "{line}");
+    assert!(!logs.text().contains("Hunter2Secret"), "{line}");
+    assert!(line.len() < 5_000, "unbounded: {} bytes", line.len());
+}
