@@ -76,6 +76,33 @@ async fn grpc_content_with_an_http_error_status_is_an_http_error() {
     assert_eq!(parts.headers["cache-control"], "no-store");
     assert_eq!(parts.headers["x-content-type-options"], "nosniff");
     assert_eq!(body, "not found");
+    // With client-error inspection off, a 4xx passes, but a gRPC fault
+    // code's message is still replaced.
+    let lenient = RedactLayer::builder()
+        .inspect_client_errors(false)
+        .build()
+        .unwrap();
+    let (parts, _) = send(&lenient, grpc_request(), || {
+        let mut response = Response::new(Full::default());
+        *response.status_mut() = StatusCode::from_u16(480).unwrap();
+        response
+            .headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/grpc"));
+        response
+            .headers_mut()
+            .insert("grpc-status", HeaderValue::from_static("15"));
+        response
+            .headers_mut()
+            .insert("grpc-message", HeaderValue::from_static(SECRET));
+        response
+    })
+    .await;
+    assert_eq!(parts.status.as_u16(), 480);
+    let message = parts.headers["grpc-message"].to_str().unwrap();
+    assert!(
+        message.starts_with("Internal error (request id "),
+        "{message}"
+    );
     // gRPC's own errors on HTTP 200 keep the gRPC treatment.
     let (parts, _) = send(&layer, grpc_request(), || {
         let mut response = Response::new(Full::default());

@@ -274,6 +274,11 @@ impl Body for FuzzBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         assert_current(&self.id, "the body");
+        if matches!(self.steps.front(), Some(Step::Stall)) {
+            // Stalled for good: polled again (a timeout polls its future
+            // once more when it fires), it is still pending.
+            return Poll::Pending;
+        }
         let Some(step) = self.steps.pop_front() else {
             return Poll::Ready(None);
         };
