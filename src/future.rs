@@ -13,7 +13,7 @@ use crate::response_headers::{carries_text, mark_error};
 use crate::template::{json_escape, PublicMessage};
 use crate::BoxError;
 use bytes::Bytes;
-use http::header;
+use http::header::{self, HeaderMap};
 use http::response::Parts;
 use http::{Response, StatusCode};
 use http_body::Body;
@@ -285,7 +285,7 @@ impl RequestContext {
         }
         if status.is_client_error() && inspect.client_errors {
             let (parts, body) = response.into_parts();
-            if let Some(finding) = self.scan_headers(&parts) {
+            if let Some(finding) = self.scan_headers(&parts.headers) {
                 log::leak_rewritten(&self.id, parts.status, &finding, b"", "a header");
                 return Decision::Respond(self.rewrite(parts));
             }
@@ -344,11 +344,10 @@ impl RequestContext {
     /// Scans the headers that will reach the client; the stripped ones
     /// (version banners) are removed anyway, so they do not condemn the
     /// response.
-    fn scan_headers(&self, parts: &Parts) -> Option<Finding> {
+    fn scan_headers(&self, headers: &HeaderMap) -> Option<Finding> {
         let detector = &self.config.inspect.detector;
         let stripped = &self.config.headers.stripped;
-        parts
-            .headers
+        headers
             .iter()
             .filter(|(name, _)| carries_text(name) && !stripped.contains(name))
             .find_map(|(name, value)| detector.scan_header(name, value))
@@ -416,10 +415,22 @@ impl RequestContext {
             log::uninspectable(&self.id, parts.status, why);
             return self.rewrite(parts);
         }
-        let finding = self.config.inspect.detector.scan_chunks(&collected.chunks);
-        if let Some(finding) = finding {
+        // Trailers read with the body are replayed too, so they are checked
+        // like headers (a leak in them once passed; found by `fuzz/`
+        // `service`).
+        let finding = self
+            .config
+            .inspect
+            .detector
+            .scan_chunks(&collected.chunks)
+            .map(|finding| (finding, "the body"))
+            .or_else(|| {
+                let trailers = collected.trailers.as_ref()?;
+                Some((self.scan_headers(trailers)?, "the trailers"))
+            });
+        if let Some((finding, place)) = finding {
             let read = collected.prefix(log_limit);
-            log::leak_rewritten(&self.id, parts.status, &finding, &read, "the body");
+            log::leak_rewritten(&self.id, parts.status, &finding, &read, place);
             if !parts.status.is_client_error() {
                 // A success body that carries an error: answer as the
                 // server error it is.

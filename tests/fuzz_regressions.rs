@@ -191,3 +191,44 @@ async fn a_panicking_size_hint_does_not_escape() {
     let body = reply.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(body, "no such order");
 }
+
+/// fuzz/ `service`: the trailers of an inspected 4xx were replayed without
+/// being checked; a leak in them now rewrites the response like a leak in
+/// a header.
+#[tokio::test]
+async fn a_leak_in_the_trailers_of_a_client_error_is_rewritten() {
+    use http_body_util::BodyExt as _;
+    let service =
+        RedactLayer::default().layer(service_fn(|_req: Request<()>| async {
+            let mut trailers = http::HeaderMap::new();
+            trailers.insert("x-error-detail", HeaderValue::from_static(SECRET));
+            let body = Full::from("invalid order id")
+                .with_trailers(std::future::ready(Some(Ok::<_, Infallible>(trailers))));
+            let mut response = Response::new(body);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok::<_, Infallible>(response)
+        }));
+    let reply = service.oneshot(Request::new(())).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.headers()["content-type"], "application/problem+json");
+    let collected = reply.into_body().collect().await.unwrap();
+    assert!(collected.trailers().is_none());
+    let body = collected.to_bytes();
+    assert!(!String::from_utf8_lossy(&body).contains("S3cr3t"));
+
+    // Clean trailers are replayed with the body.
+    let service =
+        RedactLayer::default().layer(service_fn(|_req: Request<()>| async {
+            let mut trailers = http::HeaderMap::new();
+            trailers.insert("x-checksum", HeaderValue::from_static("abc123"));
+            let body = Full::from("invalid order id")
+                .with_trailers(std::future::ready(Some(Ok::<_, Infallible>(trailers))));
+            let mut response = Response::new(body);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok::<_, Infallible>(response)
+        }));
+    let reply = service.oneshot(Request::new(())).await.unwrap();
+    let collected = reply.into_body().collect().await.unwrap();
+    assert_eq!(collected.trailers().unwrap()["x-checksum"], "abc123");
+    assert_eq!(collected.to_bytes(), "invalid order id");
+}
