@@ -106,8 +106,9 @@ impl<B> ResponseBody<B> {
 
     /// Redacts `grpc-message` in the trailers of a passed-through body.
     pub(crate) fn redacting_grpc_trailers(mut self, config: Arc<Config>) -> Self {
-        if let Kind::Pass { watch, .. } = &mut self.kind {
-            watch.grpc = Some(config);
+        match &mut self.kind {
+            Kind::Pass { watch, .. } | Kind::Replay { watch, .. } => watch.grpc = Some(config),
+            Kind::Full { .. } => {}
         }
         self
     }

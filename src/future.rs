@@ -442,13 +442,21 @@ impl RequestContext {
         if parts.status.is_client_error() {
             mark_error(&mut parts.headers);
         }
+        let mut trailers = collected.trailers;
+        if let Some(trailers) = trailers
+            .as_mut()
+            .filter(|_| self.grpc && grpc::is_grpc(&parts.headers))
+        {
+            grpc::redact_status(trailers, &self.id, &self.config);
+        }
         let body = ResponseBody::replay(
             collected.chunks,
-            collected.trailers.map(Box::new),
+            trailers.map(Box::new),
             rest,
             self.id.clone(),
             self.body_span(),
         );
+        let body = self.grpc_trailers(&parts, body);
         Response::from_parts(parts, body)
     }
 
@@ -476,10 +484,22 @@ impl RequestContext {
         if parts.status.is_client_error() {
             mark_error(&mut parts.headers);
         }
-        Response::from_parts(
-            parts,
+        let body = self.grpc_trailers(
+            &parts,
             ResponseBody::pass(body, self.id.clone(), self.body_span()),
-        )
+        );
+        Response::from_parts(parts, body)
+    }
+
+    /// A gRPC response that passes with an HTTP error status still gets
+    /// its trailers' `grpc-message` redacted (HTTP 200 ones go through the
+    /// gRPC path in `decide`).
+    fn grpc_trailers<B>(&self, parts: &Parts, body: ResponseBody<B>) -> ResponseBody<B> {
+        if self.grpc && grpc::is_grpc(&parts.headers) {
+            body.redacting_grpc_trailers(self.config.clone())
+        } else {
+            body
+        }
     }
 
     fn rewrite_server_error<B>(

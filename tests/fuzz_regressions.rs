@@ -103,6 +103,28 @@ async fn grpc_content_with_an_http_error_status_is_an_http_error() {
         message.starts_with("Internal error (request id "),
         "{message}"
     );
+    // And in its trailers.
+    let service = lenient.layer(service_fn(|_req: Request<()>| async {
+        let mut trailers = http::HeaderMap::new();
+        trailers.insert("grpc-status", HeaderValue::from_static("13"));
+        trailers.insert("grpc-message", HeaderValue::from_static(SECRET));
+        let body = Full::new(Bytes::from_static(b"\0\0\0\0\0"))
+            .with_trailers(std::future::ready(Some(Ok::<_, Infallible>(trailers))));
+        let mut response = Response::new(body);
+        *response.status_mut() = StatusCode::from_u16(480).unwrap();
+        response
+            .headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/grpc"));
+        Ok::<_, Infallible>(response)
+    }));
+    let reply = service.oneshot(grpc_request()).await.unwrap();
+    let collected = reply.into_body().collect().await.unwrap();
+    let trailers = collected.trailers().unwrap();
+    let message = trailers["grpc-message"].to_str().unwrap();
+    assert!(
+        message.starts_with("Internal error (request id "),
+        "{message}"
+    );
     // gRPC's own errors on HTTP 200 keep the gRPC treatment.
     let (parts, _) = send(&layer, grpc_request(), || {
         let mut response = Response::new(Full::default());

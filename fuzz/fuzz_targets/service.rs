@@ -648,7 +648,12 @@ fn check(
     if grpc_response {
         // A `grpc-message` means something to a client only beside a
         // non-zero `grpc-status`; that is where the layer redacts it.
-        for map in std::iter::once(headers).chain(&received.trailers) {
+        let trailers = if request.head {
+            &[][..]
+        } else {
+            &received.trailers[..]
+        };
+        for map in std::iter::once(headers).chain(trailers) {
             let code = map
                 .get("grpc-status")
                 .and_then(|v| v.to_str().ok())
