@@ -45,6 +45,9 @@ options() {
     esac
 }
 
+echo "fuzz crate: cargo fmt --check, cargo clippy -D warnings"
+(cd fuzz && cargo fmt --check && cargo clippy --quiet --all-targets -- -D warnings)
+
 echo "building the fuzz targets (release, debug assertions, no sanitizer)"
 for target in "${targets[@]}"; do
     options "$target" >/dev/null
