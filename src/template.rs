@@ -288,7 +288,7 @@ impl StatusTemplate {
     ///
     /// A generated UUID alone is not enough: it starts with four hex digits,
     /// so `"\u00{{request_id}}"` rendered valid JSON with it and broke with
-    /// `req-1` at request time (found by `fuzz/` `template`).
+    /// `req-1` at request time (found while writing `fuzz/` `template`).
     /// [`RequestId::PROBE`] is valid JSON only plainly inside a string,
     /// where every id is; the message sample starts with `s`, which no
     /// escape and no JSON token outside strings admits.

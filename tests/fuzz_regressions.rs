@@ -148,7 +148,8 @@ async fn grpc_content_with_an_http_error_status_is_an_http_error() {
     );
 }
 
-/// fuzz/ `template`: `{{request_id}}` after a partial `\u` escape rendered
+/// fuzz/ `template` (found while writing it, confirmed by it on a
+/// hand-written input): `{{request_id}}` after a partial `\u` escape rendered
 /// valid JSON with the generated UUID the build checked with (four hex
 /// digits first) and invalid JSON with an id such as `req-1`; after a lone
 /// backslash it passed whenever the sample UUID happened to start with `b`
