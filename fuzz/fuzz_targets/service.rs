@@ -595,7 +595,10 @@ fn run(case: Case) {
         check(
             config,
             &plan,
-            &case_view(case.head, case.grpc),
+            &RequestView {
+                head: case.head,
+                grpc: case.grpc,
+            },
             &expected_id,
             &parts,
             &received,
@@ -612,13 +615,10 @@ fn run(case: Case) {
     );
 }
 
+/// What `check` needs to know of the request.
 struct RequestView {
     head: bool,
     grpc: bool,
-}
-
-fn case_view(head: bool, grpc: bool) -> RequestView {
-    RequestView { head, grpc }
 }
 
 fn check(
