@@ -138,8 +138,11 @@ impl<B> ResponseBody<B> {
 
     /// Redacts `grpc-message` in the trailers of a passed-through body.
     pub(crate) fn redacting_grpc_trailers(mut self, config: Arc<Config>) -> Self {
-        if let Kind::Pass { watch, .. } = &mut self.kind {
-            watch.grpc = Some(config);
+        match &mut self.kind {
+            Kind::Pass { watch, .. } | Kind::Replay { watch, .. } | Kind::Peeked { watch, .. } => {
+                watch.grpc = Some(config)
+            }
+            Kind::Full { .. } => {}
         }
         self
     }
@@ -312,7 +315,7 @@ impl Watch {
 }
 
 /// `size_hint`, with a panic taken as "nothing known".
-fn hint<B: Body>(body: &B) -> SizeHint {
+pub(crate) fn hint<B: Body>(body: &B) -> SizeHint {
     catch_unwind(AssertUnwindSafe(|| body.size_hint())).unwrap_or_default()
 }
 

@@ -13,7 +13,7 @@ use crate::response_headers::{carries_text, mark_error};
 use crate::template::{json_escape, PublicMessage};
 use crate::BoxError;
 use bytes::Bytes;
-use http::header;
+use http::header::{self, HeaderMap};
 use http::response::Parts;
 use http::{Response, StatusCode};
 use http_body::Body;
@@ -254,11 +254,23 @@ fn is_stream_protocol(parts: &Parts) -> bool {
 
 impl RequestContext {
     /// Classifies the response head once.
-    fn decide<B>(&self, response: Response<B>) -> Decision<B>
+    fn decide<B>(&self, mut response: Response<B>) -> Decision<B>
     where
         B: Body<Data = Bytes>,
     {
-        if self.grpc && grpc::is_grpc(response.headers()) {
+        // gRPC answers on HTTP 200, its errors in `grpc-status`. An HTTP
+        // error status on a gRPC response (a proxy's, or a handler's) is an
+        // HTTP error like any other: gRPC clients map it from the HTTP status
+        // and ignore the body, and the promise that no 5xx leaks holds (found
+        // by `fuzz/` `service`). Its `grpc-message` is still redacted, for
+        // a 4xx that passes.
+        let status = response.status();
+        let http_error = status.is_client_error() || is_server_error(status);
+        let grpc = self.grpc && grpc::is_grpc(response.headers());
+        if grpc && http_error {
+            grpc::redact_status(response.headers_mut(), &self.id, &self.config);
+        }
+        if grpc && !http_error {
             let (mut parts, body) = response.into_parts();
             grpc::redact_status(&mut parts.headers, &self.id, &self.config);
             self.finish_head(&mut parts);
@@ -266,7 +278,6 @@ impl RequestContext {
                 .redacting_grpc_trailers(self.config.clone());
             return Decision::Respond(Response::from_parts(parts, body));
         }
-        let status = response.status();
         let inspect = &self.config.inspect;
         if is_server_error(status) {
             let (parts, body) = response.into_parts();
@@ -286,7 +297,7 @@ impl RequestContext {
         }
         if status.is_client_error() && inspect.client_errors {
             let (parts, body) = response.into_parts();
-            if let Some(finding) = self.scan_headers(&parts) {
+            if let Some(finding) = self.scan_headers(&parts.headers) {
                 log::leak_rewritten(&self.id, parts.status, &finding, b"", "a header");
                 return Decision::Respond(self.rewrite(parts));
             }
@@ -302,7 +313,9 @@ impl RequestContext {
                     Fallback::Pass => Decision::Pass(Response::from_parts(parts, body)),
                 };
             }
-            let too_large = body.size_hint().lower() > inspect.limit as u64;
+            // Guarded like `ends`: a panicking `size_hint` once escaped
+            // here (found by `fuzz/` `service`).
+            let too_large = crate::body::hint(&body).lower() > inspect.limit as u64;
             if too_large && inspect.if_too_large == Fallback::Rewrite {
                 log::uninspectable(
                     &self.id,
@@ -341,11 +354,10 @@ impl RequestContext {
     /// Scans the headers that will reach the client; the stripped ones
     /// (version banners) are removed anyway, so they do not condemn the
     /// response.
-    fn scan_headers(&self, parts: &Parts) -> Option<Finding> {
+    fn scan_headers(&self, headers: &HeaderMap) -> Option<Finding> {
         let detector = &self.config.inspect.detector;
         let stripped = &self.config.headers.stripped;
-        parts
-            .headers
+        headers
             .iter()
             .filter(|(name, _)| carries_text(name) && !stripped.contains(name))
             .find_map(|(name, value)| detector.scan_header(name, value))
@@ -413,10 +425,22 @@ impl RequestContext {
             log::uninspectable(&self.id, parts.status, why);
             return self.rewrite(parts);
         }
-        let finding = self.config.inspect.detector.scan_chunks(&collected.chunks);
-        if let Some(finding) = finding {
+        // Trailers read with the body are replayed too, so they are checked
+        // like headers (a leak in them once passed; found by `fuzz/`
+        // `service`).
+        let finding = self
+            .config
+            .inspect
+            .detector
+            .scan_chunks(&collected.chunks)
+            .map(|finding| (finding, "the body"))
+            .or_else(|| {
+                let trailers = collected.trailers.as_ref()?;
+                Some((self.scan_headers(trailers)?, "the trailers"))
+            });
+        if let Some((finding, place)) = finding {
             let read = collected.prefix(log_limit);
-            log::leak_rewritten(&self.id, parts.status, &finding, &read, "the body");
+            log::leak_rewritten(&self.id, parts.status, &finding, &read, place);
             if !parts.status.is_client_error() {
                 // A success body that carries an error: answer as the
                 // server error it is.
@@ -428,13 +452,21 @@ impl RequestContext {
         if parts.status.is_client_error() {
             mark_error(&mut parts.headers);
         }
+        let mut trailers = collected.trailers;
+        if let Some(trailers) = trailers
+            .as_mut()
+            .filter(|_| self.grpc && grpc::is_grpc(&parts.headers))
+        {
+            grpc::redact_status(trailers, &self.id, &self.config);
+        }
         let body = ResponseBody::replay(
             collected.chunks,
-            collected.trailers.map(Box::new),
+            trailers.map(Box::new),
             rest,
             self.id.clone(),
             self.body_span(),
         );
+        let body = self.grpc_trailers(&parts, body);
         Response::from_parts(parts, body)
     }
 
@@ -511,7 +543,15 @@ impl RequestContext {
         if parts.status.is_client_error() {
             mark_error(&mut parts.headers);
         }
+        let mut trailers = trailers;
+        if let Some(trailers) = trailers
+            .as_mut()
+            .filter(|_| self.grpc && grpc::is_grpc(&parts.headers))
+        {
+            grpc::redact_status(trailers, &self.id, &self.config);
+        }
         let body = ResponseBody::peeked(first, trailers, rest, self.id.clone(), self.body_span());
+        let body = self.grpc_trailers(&parts, body);
         Response::from_parts(parts, body)
     }
 
@@ -521,10 +561,22 @@ impl RequestContext {
         if parts.status.is_client_error() {
             mark_error(&mut parts.headers);
         }
-        Response::from_parts(
-            parts,
+        let body = self.grpc_trailers(
+            &parts,
             ResponseBody::pass(body, self.id.clone(), self.body_span()),
-        )
+        );
+        Response::from_parts(parts, body)
+    }
+
+    /// A gRPC response that passes with an HTTP error status still gets
+    /// its trailers' `grpc-message` redacted (HTTP 200 ones go through the
+    /// gRPC path in `decide`).
+    fn grpc_trailers<B>(&self, parts: &Parts, body: ResponseBody<B>) -> ResponseBody<B> {
+        if self.grpc && grpc::is_grpc(&parts.headers) {
+            body.redacting_grpc_trailers(self.config.clone())
+        } else {
+            body
+        }
     }
 
     fn rewrite_server_error<B>(

@@ -7,7 +7,8 @@ use crate::request_id::{Rejection, RequestId};
 use http::StatusCode;
 use std::any::Any;
 
-/// The most bytes of a panic message that reach the log.
+/// The most bytes of a panic message, or of a body's error text, that reach
+/// the log.
 const PANIC_MESSAGE_LIMIT: usize = 2048;
 
 /// The text of a panic payload, bounded and masked.

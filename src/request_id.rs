@@ -110,6 +110,12 @@ impl RequestId {
         }
     }
 
+    /// A valid id that renders invalid JSON anywhere but plainly inside a
+    /// JSON string: after a backslash or a partial `\u` escape (`-` is
+    /// neither an escape letter nor hex) and outside strings (`-` must start
+    /// a number, `Z` cannot follow it). Templates are checked with it.
+    pub(crate) const PROBE: RequestId = RequestId(HeaderValue::from_static("-Zz_.:09"));
+
     pub(crate) fn generate(version: UuidVersion) -> Self {
         let uuid = match version {
             UuidVersion::V4 => uuid::Uuid::new_v4(),

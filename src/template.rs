@@ -283,19 +283,32 @@ impl StatusTemplate {
         }
     }
 
-    /// Renders with a sample id and a message full of characters that need
-    /// escaping, and parses the result.
+    /// Renders with sample ids and a message full of characters that need
+    /// escaping, and parses the results.
+    ///
+    /// A generated UUID alone is not enough: it starts with four hex digits,
+    /// so `"\u00{{request_id}}"` rendered valid JSON with it and broke with
+    /// `req-1` at request time (found while writing `fuzz/` `template`).
+    /// [`RequestId::PROBE`] is valid JSON only plainly inside a string,
+    /// where every id is; the message sample starts with `s`, which no
+    /// escape and no JSON token outside strings admits.
     fn check(&self, status: StatusCode) -> Result<(), TemplateError> {
-        let sample_id = RequestId::generate(crate::request_id::UuidVersion::V4);
         let sample_message =
             json_escape("sample \"message\" \\ with\ncontrol\u{1} </script> bytes");
-        let body = self.render(&sample_id, Some(&sample_message));
-        serde_json::from_slice::<serde_json::Value>(&body)
-            .map(|_| ())
-            .map_err(|err| TemplateError::InvalidJson {
-                status: status.as_u16(),
-                reason: err.to_string(),
-            })
+        let ids = [
+            RequestId::generate(crate::request_id::UuidVersion::V4),
+            RequestId::PROBE,
+        ];
+        for id in &ids {
+            let body = self.render(id, Some(&sample_message));
+            serde_json::from_slice::<serde_json::Value>(&body).map_err(|err| {
+                TemplateError::InvalidJson {
+                    status: status.as_u16(),
+                    reason: err.to_string(),
+                }
+            })?;
+        }
+        Ok(())
     }
 
     /// The body for `id`, with `message` (already JSON-escaped) or the

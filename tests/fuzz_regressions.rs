@@ -1,0 +1,257 @@
+//! Every failure the fuzz targets in `fuzz/` found, replayed without the
+//! fuzzer. Each test names the target that found it; `fuzz/README.md` says
+//! how to run them.
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use std::convert::Infallible;
+use tower::{service_fn, Layer, ServiceExt};
+use tower_redact::{RedactLayer, Template};
+
+const SECRET: &str = "postgres://u:S3cr3tPl4nted@10.0.0.1/db";
+
+async fn send(
+    layer: &RedactLayer,
+    request: Request<()>,
+    response: impl Fn() -> Response<Full<Bytes>> + Clone,
+) -> (http::response::Parts, Bytes) {
+    let service = layer.layer(service_fn(move |_req: Request<()>| {
+        let response = response.clone();
+        async move { Ok::<_, Infallible>(response()) }
+    }));
+    let reply = service.oneshot(request).await.unwrap();
+    let (parts, body) = reply.into_parts();
+    (parts, body.collect().await.unwrap().to_bytes())
+}
+
+fn grpc_request() -> Request<()> {
+    let mut request = Request::new(());
+    request
+        .headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/grpc"));
+    request
+}
+
+/// fuzz/ `service`: a gRPC call answered with an HTTP error status and a
+/// gRPC content type passed through untouched: no `no-store`, and a 5xx body
+/// reached the client.
+#[tokio::test]
+async fn grpc_content_with_an_http_error_status_is_an_http_error() {
+    let layer = RedactLayer::default();
+    for status in [500, 503, 868] {
+        let (parts, body) = send(&layer, grpc_request(), move || {
+            let mut response = Response::new(Full::from(SECRET));
+            *response.status_mut() = StatusCode::from_u16(status).unwrap();
+            response.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("application/grpc+proto"),
+            );
+            response
+                .headers_mut()
+                .insert("grpc-message", HeaderValue::from_static(SECRET));
+            response
+        })
+        .await;
+        let expected = if status > 599 { 500 } else { status };
+        assert_eq!(parts.status.as_u16(), expected);
+        assert_eq!(parts.headers["cache-control"], "no-store");
+        assert_eq!(parts.headers["content-type"], "application/problem+json");
+        assert!(!parts.headers.contains_key("grpc-message"));
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["status"], expected);
+        assert!(!String::from_utf8_lossy(&body).contains("S3cr3t"));
+    }
+    // A clean 4xx with a gRPC content type: inspected, passed, marked.
+    let (parts, body) = send(&layer, grpc_request(), || {
+        let mut response = Response::new(Full::from("not found"));
+        *response.status_mut() = StatusCode::from_u16(479).unwrap();
+        response
+            .headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/grpc"));
+        response
+    })
+    .await;
+    assert_eq!(parts.status.as_u16(), 479);
+    assert_eq!(parts.headers["cache-control"], "no-store");
+    assert_eq!(parts.headers["x-content-type-options"], "nosniff");
+    assert_eq!(body, "not found");
+    // With client-error inspection off, a 4xx passes, but a gRPC fault
+    // code's message is still replaced.
+    let lenient = RedactLayer::builder()
+        .inspect_client_errors(false)
+        .build()
+        .unwrap();
+    let (parts, _) = send(&lenient, grpc_request(), || {
+        let mut response = Response::new(Full::default());
+        *response.status_mut() = StatusCode::from_u16(480).unwrap();
+        response
+            .headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/grpc"));
+        response
+            .headers_mut()
+            .insert("grpc-status", HeaderValue::from_static("15"));
+        response
+            .headers_mut()
+            .insert("grpc-message", HeaderValue::from_static(SECRET));
+        response
+    })
+    .await;
+    assert_eq!(parts.status.as_u16(), 480);
+    let message = parts.headers["grpc-message"].to_str().unwrap();
+    assert!(
+        message.starts_with("Internal error (request id "),
+        "{message}"
+    );
+    // And in its trailers.
+    let service = lenient.layer(service_fn(|_req: Request<()>| async {
+        let mut trailers = http::HeaderMap::new();
+        trailers.insert("grpc-status", HeaderValue::from_static("13"));
+        trailers.insert("grpc-message", HeaderValue::from_static(SECRET));
+        let body = Full::new(Bytes::from_static(b"\0\0\0\0\0"))
+            .with_trailers(std::future::ready(Some(Ok::<_, Infallible>(trailers))));
+        let mut response = Response::new(body);
+        *response.status_mut() = StatusCode::from_u16(480).unwrap();
+        response
+            .headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/grpc"));
+        Ok::<_, Infallible>(response)
+    }));
+    let reply = service.oneshot(grpc_request()).await.unwrap();
+    let collected = reply.into_body().collect().await.unwrap();
+    let trailers = collected.trailers().unwrap();
+    let message = trailers["grpc-message"].to_str().unwrap();
+    assert!(
+        message.starts_with("Internal error (request id "),
+        "{message}"
+    );
+    // gRPC's own errors on HTTP 200 keep the gRPC treatment.
+    let (parts, _) = send(&layer, grpc_request(), || {
+        let mut response = Response::new(Full::default());
+        response
+            .headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/grpc"));
+        response
+            .headers_mut()
+            .insert("grpc-status", HeaderValue::from_static("13"));
+        response
+            .headers_mut()
+            .insert("grpc-message", HeaderValue::from_static(SECRET));
+        response
+    })
+    .await;
+    assert_eq!(parts.status, StatusCode::OK);
+    let message = parts.headers["grpc-message"].to_str().unwrap();
+    assert!(
+        message.starts_with("Internal error (request id "),
+        "{message}"
+    );
+}
+
+/// fuzz/ `template` (found while writing it, confirmed by it on a
+/// hand-written input): `{{request_id}}` after a partial `\u` escape rendered
+/// valid JSON with the generated UUID the build checked with (four hex
+/// digits first) and invalid JSON with an id such as `req-1`; after a lone
+/// backslash it passed whenever the sample UUID happened to start with `b`
+/// or `f`. Both are build errors now, whatever the id.
+#[test]
+fn a_template_whose_id_is_not_plainly_in_a_string_is_refused() {
+    for source in [
+        r#"{"id":"\u00{{request_id}}"}"#,
+        r#"{"id":"\u{{request_id}}"}"#,
+        r#"{"id":"\{{request_id}}"}"#,
+        r#"{"id":-{{request_id}}}"#,
+    ] {
+        for _ in 0..20 {
+            let result = RedactLayer::builder()
+                .template(Template::custom("application/json", source))
+                .build();
+            assert!(result.is_err(), "{source} was accepted");
+        }
+    }
+    // An escaped backslash before the id is fine.
+    let ok = Template::custom("application/json", r#"{"id":"\\{{request_id}}"}"#);
+    assert!(RedactLayer::builder().template(ok).build().is_ok());
+}
+
+/// A body whose `size_hint` and `is_end_stream` panic; its data is ready.
+struct HintPanics(Option<Bytes>);
+
+impl http_body::Body for HintPanics {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        std::task::Poll::Ready(self.0.take().map(|d| Ok(http_body::Frame::data(d))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        panic!("is_end_stream of a broken body");
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        panic!("size_hint of a broken body");
+    }
+}
+
+/// fuzz/ `service`: a 4xx whose body's `size_hint` panics: the panic
+/// escaped the response future (the check against the inspection limit
+/// called it unguarded). It counts as "size unknown" now: the body is read
+/// and scanned like any other.
+#[tokio::test]
+async fn a_panicking_size_hint_does_not_escape() {
+    let service = RedactLayer::default().layer(service_fn(|_req: Request<()>| async {
+        let mut response = Response::new(HintPanics(Some(Bytes::from_static(b"no such order"))));
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        Ok::<_, Infallible>(response)
+    }));
+    let reply = service.oneshot(Request::new(())).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::NOT_FOUND);
+    assert_eq!(reply.headers()["cache-control"], "no-store");
+    let body = reply.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(body, "no such order");
+}
+
+/// fuzz/ `service`: the trailers of an inspected 4xx were replayed without
+/// being checked; a leak in them now rewrites the response like a leak in
+/// a header.
+#[tokio::test]
+async fn a_leak_in_the_trailers_of_a_client_error_is_rewritten() {
+    use http_body_util::BodyExt as _;
+    let service =
+        RedactLayer::default().layer(service_fn(|_req: Request<()>| async {
+            let mut trailers = http::HeaderMap::new();
+            trailers.insert("x-error-detail", HeaderValue::from_static(SECRET));
+            let body = Full::from("invalid order id")
+                .with_trailers(std::future::ready(Some(Ok::<_, Infallible>(trailers))));
+            let mut response = Response::new(body);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok::<_, Infallible>(response)
+        }));
+    let reply = service.oneshot(Request::new(())).await.unwrap();
+    assert_eq!(reply.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.headers()["content-type"], "application/problem+json");
+    let collected = reply.into_body().collect().await.unwrap();
+    assert!(collected.trailers().is_none());
+    let body = collected.to_bytes();
+    assert!(!String::from_utf8_lossy(&body).contains("S3cr3t"));
+
+    // Clean trailers are replayed with the body.
+    let service =
+        RedactLayer::default().layer(service_fn(|_req: Request<()>| async {
+            let mut trailers = http::HeaderMap::new();
+            trailers.insert("x-checksum", HeaderValue::from_static("abc123"));
+            let body = Full::from("invalid order id")
+                .with_trailers(std::future::ready(Some(Ok::<_, Infallible>(trailers))));
+            let mut response = Response::new(body);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok::<_, Infallible>(response)
+        }));
+    let reply = service.oneshot(Request::new(())).await.unwrap();
+    let collected = reply.into_body().collect().await.unwrap();
+    assert_eq!(collected.trailers().unwrap()["x-checksum"], "abc123");
+    assert_eq!(collected.to_bytes(), "invalid order id");
+}
