@@ -51,9 +51,9 @@ pin_project! {
             watch: Watch,
         },
         // A passed-through body polled once before its head was released:
-        // the data that poll gave, then the rest, or the trailers it gave
-        // (the rest is not polled after its end). Boxed because it was
-        // polled, pinned, in the future.
+        // what that poll gave (data or trailers), then the rest, unless the
+        // poll found the end. Boxed because it was polled, pinned, in the
+        // future.
         Peeked {
             first: Option<Bytes>,
             trailers: Option<Box<HeaderMap>>,
@@ -200,9 +200,12 @@ where
                 if let Some(data) = first.take() {
                     return Poll::Ready(Some(Ok(Frame::data(data))));
                 }
+                if let Some(trailers) = trailers.take() {
+                    return Poll::Ready(Some(Ok(Frame::trailers(*trailers))));
+                }
                 match rest {
                     Some(rest) => watch.poll(rest.as_mut(), cx),
-                    None => Poll::Ready(trailers.take().map(|t| Ok(Frame::trailers(*t)))),
+                    None => Poll::Ready(None),
                 }
             }
         }
@@ -231,10 +234,8 @@ where
                 watch,
             } => {
                 first.is_none()
-                    && match rest {
-                        Some(rest) => watch.failed || ends(rest),
-                        None => trailers.is_none(),
-                    }
+                    && trailers.is_none()
+                    && rest.as_ref().is_none_or(|rest| watch.failed || ends(rest))
             }
         }
     }

@@ -520,8 +520,9 @@ impl RequestContext {
                 Ok(Poll::Pending) => (None, None, Some(body)),
                 Ok(Poll::Ready(Some(Ok(frame)))) => match frame.into_data() {
                     Ok(data) => (Some(data), None, Some(body)),
-                    // Trailers end a body.
-                    Err(frame) => (None, frame.into_trailers().ok().map(Box::new), None),
+                    // Trailers should end a body, but the body says so, not
+                    // the layer: it is polled on as it would have been.
+                    Err(frame) => (None, frame.into_trailers().ok().map(Box::new), Some(body)),
                 },
                 Ok(Poll::Ready(None)) => (None, None, None),
                 Ok(Poll::Ready(Some(Err(err)))) => {
