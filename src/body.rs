@@ -77,17 +77,23 @@ struct Watch {
     grpc: Option<Arc<Config>>,
 }
 
+impl Watch {
+    fn new(id: RequestId, span: Span) -> Self {
+        Watch {
+            id,
+            span,
+            failed: false,
+            grpc: None,
+        }
+    }
+}
+
 impl<B> ResponseBody<B> {
     pub(crate) fn pass(inner: B, id: RequestId, span: Span) -> Self {
         ResponseBody {
             kind: Kind::Pass {
                 inner,
-                watch: Watch {
-                    id,
-                    span,
-                    failed: false,
-                    grpc: None,
-                },
+                watch: Watch::new(id, span),
             },
         }
     }
@@ -104,12 +110,7 @@ impl<B> ResponseBody<B> {
                 chunks: chunks.into_iter(),
                 trailers,
                 rest,
-                watch: Watch {
-                    id,
-                    span,
-                    failed: false,
-                    grpc: None,
-                },
+                watch: Watch::new(id, span),
             },
         }
     }
@@ -126,12 +127,7 @@ impl<B> ResponseBody<B> {
                 first,
                 trailers,
                 rest,
-                watch: Watch {
-                    id,
-                    span,
-                    failed: false,
-                    grpc: None,
-                },
+                watch: Watch::new(id, span),
             },
         }
     }
