@@ -243,33 +243,28 @@ where
             }
             Kind::Pass { inner, .. } => hint(inner),
             Kind::Replay { chunks, rest, .. } => {
-                let buffered: u64 = chunks.as_slice().iter().map(|c| c.len() as u64).sum();
-                let Some(rest) = rest else {
-                    return SizeHint::with_exact(buffered);
-                };
-                let rest = hint(rest);
-                let mut total = SizeHint::new();
-                total.set_lower(buffered.saturating_add(rest.lower()));
-                if let Some(upper) = rest.upper() {
-                    total.set_upper(buffered.saturating_add(upper));
-                }
-                total
+                let buffered = chunks.as_slice().iter().map(|c| c.len() as u64).sum();
+                buffered_then(buffered, rest.as_ref())
             }
             Kind::Peeked { first, rest, .. } => {
-                let first = first.as_ref().map_or(0, |d| d.len() as u64);
-                let Some(rest) = rest else {
-                    return SizeHint::with_exact(first);
-                };
-                let rest = hint(rest);
-                let mut total = SizeHint::new();
-                total.set_lower(first.saturating_add(rest.lower()));
-                if let Some(upper) = rest.upper() {
-                    total.set_upper(first.saturating_add(upper));
-                }
-                total
+                buffered_then(first.as_ref().map_or(0, |d| d.len() as u64), rest.as_ref())
             }
         }
     }
+}
+
+/// The size of `buffered` bytes followed by what is left of `rest`.
+fn buffered_then<B: Body>(buffered: u64, rest: Option<&Pin<Box<B>>>) -> SizeHint {
+    let Some(rest) = rest else {
+        return SizeHint::with_exact(buffered);
+    };
+    let rest = hint(rest);
+    let mut total = SizeHint::new();
+    total.set_lower(buffered.saturating_add(rest.lower()));
+    if let Some(upper) = rest.upper() {
+        total.set_upper(buffered.saturating_add(upper));
+    }
+    total
 }
 
 impl Watch {

@@ -243,13 +243,11 @@ fn is_encoded(parts: &Parts) -> bool {
 
 /// Streams that must not be held back: server-sent events and gRPC.
 fn is_stream_protocol(parts: &Parts) -> bool {
-    parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.as_bytes())
-        .is_some_and(|ct| {
-            ct.starts_with(b"text/event-stream") || ct.starts_with(b"application/grpc")
-        })
+    grpc::is_grpc(&parts.headers)
+        || parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|ct| ct.as_bytes().starts_with(b"text/event-stream"))
 }
 
 impl RequestContext {
@@ -388,20 +386,13 @@ impl RequestContext {
                 return self.panic_response();
             }
             CollectEnd::Failed(err) => {
-                let failure = Some(format!("body error: {err}"));
-                let read = collected.prefix(log_limit);
-                let original = Original {
-                    bytes: &read,
-                    truncated: false,
-                    failure,
-                };
                 if job.purpose == Purpose::Scan {
                     // The body broke while it was inspected: what it would
                     // have said is unknown, and the client cannot get it
                     // whole anyway.
                     parts.status = StatusCode::INTERNAL_SERVER_ERROR;
                 }
-                return self.rewrite_server_error(parts, original);
+                return self.body_failed(parts, &collected.prefix(log_limit), err);
             }
         };
         if job.purpose == Purpose::LogServerError {
@@ -448,20 +439,11 @@ impl RequestContext {
             }
             return self.rewrite(parts);
         }
-        self.finish_head(&mut parts);
-        if parts.status.is_client_error() {
-            mark_error(&mut parts.headers);
-        }
-        let mut trailers = collected.trailers;
-        if let Some(trailers) = trailers
-            .as_mut()
-            .filter(|_| self.grpc && grpc::is_grpc(&parts.headers))
-        {
-            grpc::redact_status(trailers, &self.id, &self.config);
-        }
+        self.release_head(&mut parts);
+        let trailers = self.held_trailers(&parts, collected.trailers);
         let body = ResponseBody::replay(
             collected.chunks,
-            trailers.map(Box::new),
+            trailers,
             rest,
             self.id.clone(),
             self.body_span(),
@@ -522,35 +504,20 @@ impl RequestContext {
                     Ok(data) => (Some(data), None, Some(body)),
                     // Trailers should end a body, but the body says so, not
                     // the layer: it is polled on as it would have been.
-                    Err(frame) => (None, frame.into_trailers().ok().map(Box::new), Some(body)),
+                    Err(frame) => (None, frame.into_trailers().ok(), Some(body)),
                 },
                 Ok(Poll::Ready(None)) => (None, None, None),
                 Ok(Poll::Ready(Some(Err(err)))) => {
-                    let failure = Some(format!("body error: {}", err.into()));
                     parts.status = StatusCode::INTERNAL_SERVER_ERROR;
-                    let original = Original {
-                        bytes: &[],
-                        truncated: false,
-                        failure,
-                    };
-                    return self.rewrite_server_error(parts, original);
+                    return self.body_failed(parts, &[], err.into());
                 }
                 Err(payload) => {
                     log::panic_caught(&self.id, PanicSite::BodyBeforeHead, payload.as_ref());
                     return self.panic_response();
                 }
             };
-        self.finish_head(&mut parts);
-        if parts.status.is_client_error() {
-            mark_error(&mut parts.headers);
-        }
-        let mut trailers = trailers;
-        if let Some(trailers) = trailers
-            .as_mut()
-            .filter(|_| self.grpc && grpc::is_grpc(&parts.headers))
-        {
-            grpc::redact_status(trailers, &self.id, &self.config);
-        }
+        self.release_head(&mut parts);
+        let trailers = self.held_trailers(&parts, trailers);
         let body = ResponseBody::peeked(first, trailers, rest, self.id.clone(), self.body_span());
         let body = self.grpc_trailers(&parts, body);
         Response::from_parts(parts, body)
@@ -558,10 +525,7 @@ impl RequestContext {
 
     fn pass<B>(&self, response: Response<B>) -> Response<ResponseBody<B>> {
         let (mut parts, body) = response.into_parts();
-        self.finish_head(&mut parts);
-        if parts.status.is_client_error() {
-            mark_error(&mut parts.headers);
-        }
+        self.release_head(&mut parts);
         let body = self.grpc_trailers(
             &parts,
             ResponseBody::pass(body, self.id.clone(), self.body_span()),
@@ -569,15 +533,54 @@ impl RequestContext {
         Response::from_parts(parts, body)
     }
 
+    /// The head of a response that passes (as it came, or replayed): the
+    /// headers of every response, and of every error.
+    fn release_head(&self, parts: &mut Parts) {
+        self.finish_head(parts);
+        if parts.status.is_client_error() {
+            mark_error(&mut parts.headers);
+        }
+    }
+
+    /// Whether a response answers a gRPC call in gRPC's own framing.
+    fn grpc_response(&self, parts: &Parts) -> bool {
+        self.grpc && grpc::is_grpc(&parts.headers)
+    }
+
+    /// Trailers the layer read ahead of the client, gRPC status redacted.
+    fn held_trailers(&self, parts: &Parts, trailers: Option<HeaderMap>) -> Option<Box<HeaderMap>> {
+        let mut trailers = trailers?;
+        if self.grpc_response(parts) {
+            grpc::redact_status(&mut trailers, &self.id, &self.config);
+        }
+        Some(Box::new(trailers))
+    }
+
     /// A gRPC response that passes with an HTTP error status still gets
     /// its trailers' `grpc-message` redacted (HTTP 200 ones go through the
     /// gRPC path in `decide`).
     fn grpc_trailers<B>(&self, parts: &Parts, body: ResponseBody<B>) -> ResponseBody<B> {
-        if self.grpc && grpc::is_grpc(&parts.headers) {
+        if self.grpc_response(parts) {
             body.redacting_grpc_trailers(self.config.clone())
         } else {
             body
         }
+    }
+
+    /// The template for a response whose body failed before its head was
+    /// released; the error is logged with what was read.
+    fn body_failed<B>(
+        &self,
+        parts: Parts,
+        read: &[u8],
+        err: BoxError,
+    ) -> Response<ResponseBody<B>> {
+        let original = Original {
+            bytes: read,
+            truncated: false,
+            failure: Some(format!("body error: {err}")),
+        };
+        self.rewrite_server_error(parts, original)
     }
 
     fn rewrite_server_error<B>(
