@@ -64,6 +64,7 @@ use std::{
     time::{Duration, Instant},
 };
 use tower_redact::detect::Detector;
+use tower_redact::MAX_REQUEST_ID_LEN;
 
 /// What a route's response must be.
 #[derive(Clone)]
@@ -470,8 +471,8 @@ enum SentId {
     Invalid(&'static [u8]),
 }
 
-/// One byte over the 128 an id may have.
-const TOO_LONG_ID: [u8; 129] = [b'a'; 129];
+/// One byte over the longest id the layer keeps.
+const TOO_LONG_ID: [u8; MAX_REQUEST_ID_LEN + 1] = [b'a'; MAX_REQUEST_ID_LEN + 1];
 
 /// Ids the layer must replace: spaces, markup, non-ASCII, too long.
 const INVALID_IDS: [&[u8]; 4] = [

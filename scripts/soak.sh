@@ -164,7 +164,6 @@ timeout $((DURATION + 120)) "$BIN/soak" --addr "127.0.0.1:$PORT" --duration "$DU
   --concurrency "$CONCURRENCY" 2>&1 | tee "$OUT/client.log"
 CLIENT_RC=${PIPESTATUS[0]}
 set -e
-LOAD_END=$(since "$T0")
 echo drain >"$OUT/phase"
 
 # The client has exited: its connections are closed; the server's
@@ -207,7 +206,6 @@ read -r AFTER_WARMUP FIRST_MAX LAST_MAX LOAD_PEAK N <<<"$(awk -F, -v start="$LOA
     for (i = 0; i < n; i++) {
       if (t[i] <= t[0] + span / 3 && r[i] > first) first = r[i]
       if (t[i] >= t[n - 1] - span / 3 && r[i] > last) last = r[i]
-      if (r[i] > peak) peak = r[i]
     }
     print r[0], first, last, peak, n
   }' "$OUT/samples.csv")"

@@ -89,10 +89,10 @@ impl Drop for Hostile {
     }
 }
 
-fn hostile(status: StatusCode, total: u64, stall: bool, probe: &Probe) -> Response {
+fn hostile(status: StatusCode, total: u64, probe: &Probe) -> Response {
     let body = Hostile {
         left: total,
-        stall,
+        stall: total == 0,
         probe: probe.clone(),
     };
     let mut response = Response::new(Body::new(body));
@@ -100,14 +100,14 @@ fn hostile(status: StatusCode, total: u64, stall: bool, probe: &Probe) -> Respon
     response
 }
 
-fn app(status: StatusCode, total: u64, stall: bool, probe: &Probe, layer: RedactLayer) -> Router {
+fn app(status: StatusCode, total: u64, probe: &Probe, layer: RedactLayer) -> Router {
     let probe = probe.clone();
     Router::new()
         .route(
             "/",
             get(move || {
                 let probe = probe.clone();
-                async move { hostile(status, total, stall, &probe) }
+                async move { hostile(status, total, &probe) }
             }),
         )
         .layer(layer)
@@ -126,7 +126,6 @@ async fn a_gigabyte_client_error_is_cut_at_the_inspection_limit() {
     let addr = serve(app(
         StatusCode::BAD_REQUEST,
         GIGABYTE,
-        false,
         &probe,
         RedactLayer::default(),
     ))
@@ -148,7 +147,6 @@ async fn a_gigabyte_server_error_is_read_only_as_far_as_the_log_bound() {
     let addr = serve(app(
         StatusCode::INTERNAL_SERVER_ERROR,
         GIGABYTE,
-        false,
         &probe,
         RedactLayer::default(),
     ))
@@ -169,7 +167,7 @@ async fn a_client_error_that_never_ends_is_cut_by_the_configured_time_bound() {
         .inspect_timeout(Some(Duration::from_millis(200)))
         .build()
         .unwrap();
-    let addr = serve(app(StatusCode::NOT_FOUND, 0, true, &probe, layer)).await;
+    let addr = serve(app(StatusCode::NOT_FOUND, 0, &probe, layer)).await;
     assert_template(&fetch(addr, "/").await, 404);
     probe.wait_dropped().await;
     assert_eq!(probe.pulled(), CHUNK as u64);
@@ -203,7 +201,7 @@ async fn a_client_that_leaves_mid_stream_releases_the_body() {
         .if_too_large(Fallback::Pass)
         .build()
         .unwrap();
-    let addr = serve(app(StatusCode::BAD_REQUEST, GIGABYTE, false, &probe, layer)).await;
+    let addr = serve(app(StatusCode::BAD_REQUEST, GIGABYTE, &probe, layer)).await;
     let got = read_then_leave(addr, 1 << 20).await;
     assert!(got.starts_with(b"HTTP/1.1 400 Bad Request\r\n"));
     probe.wait_dropped().await;
@@ -224,7 +222,7 @@ async fn a_client_that_leaves_during_inspection_releases_the_body() {
         .inspect_timeout(None)
         .build()
         .unwrap();
-    let addr = serve(app(StatusCode::CONFLICT, 0, true, &probe, layer)).await;
+    let addr = serve(app(StatusCode::CONFLICT, 0, &probe, layer)).await;
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream
         .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
@@ -243,7 +241,6 @@ async fn tasks_return_to_their_baseline_after_clients_leave() {
     let addr = serve(app(
         StatusCode::OK,
         GIGABYTE,
-        false,
         &probe,
         RedactLayer::default(),
     ))

@@ -335,6 +335,21 @@ static HARNESS: LazyLock<Harness> = LazyLock::new(|| {
     Harness { runtime, servers }
 });
 
+impl Harness {
+    /// Sends `case` to the server of its setup; what came back on the wire.
+    fn run(&self, case: &Case) -> Vec<u8> {
+        let addr = self
+            .servers
+            .iter()
+            .find(|(setup, _)| *setup == case.setup)
+            .map(|(_, addr)| *addr)
+            .unwrap();
+        let number = NEXT.fetch_add(1, Ordering::Relaxed);
+        CASES.lock().unwrap().insert(number, case.clone());
+        self.runtime.block_on(exchange(addr, case, number))
+    }
+}
+
 /// A response as it crossed the wire.
 #[derive(Debug)]
 struct Wire {
@@ -644,16 +659,7 @@ proptest! {
 
     #[test]
     fn every_response_on_the_wire_keeps_the_promises(case in case()) {
-        let harness = &*HARNESS;
-        let addr = harness
-            .servers
-            .iter()
-            .find(|(setup, _)| *setup == case.setup)
-            .map(|(_, addr)| *addr)
-            .unwrap();
-        let number = NEXT.fetch_add(1, Ordering::Relaxed);
-        CASES.lock().unwrap().insert(number, case.clone());
-        let raw = harness.runtime.block_on(exchange(addr, &case, number));
+        let raw = HARNESS.run(&case);
         if raw.is_empty() && may_abort_unseen(&case) {
             // hyper had not flushed the head when the body failed.
             return Ok(());
@@ -675,15 +681,7 @@ fn no_log_line_holds_the_planted_secret() {
             .collect()
     };
     for case in &cases {
-        let addr = harness
-            .servers
-            .iter()
-            .find(|(setup, _)| *setup == case.setup)
-            .map(|(_, addr)| *addr)
-            .unwrap();
-        let number = NEXT.fetch_add(1, Ordering::Relaxed);
-        CASES.lock().unwrap().insert(number, case.clone());
-        let raw = harness.runtime.block_on(exchange(addr, case, number));
+        let raw = harness.run(case);
         assert!(parse(&raw, case.head).is_ok() || may_abort_unseen(case));
     }
     let log = common::capture_logs().text();
