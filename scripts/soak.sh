@@ -111,6 +111,9 @@ awk -v secrets="$OUT/never-logged.txt" -v counts="$OUT/log-counts.txt" \
     for (k in kind) printf "event %s\t%d\n", k, kind[k] > counts
   }' <"$OUT/server.fifo" >"$OUT/server.log" &
 FILTER=$!
+# The filter creates the log only once the demo opens the FIFO; until then
+# the wait below reads an empty file, not a missing one.
+: >>"$OUT/server.log"
 DEMO_ADDR=127.0.0.1:0 "$BIN/axum" >"$OUT/server.fifo" 2>&1 &
 SERVER=$!
 
