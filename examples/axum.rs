@@ -150,7 +150,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // without the request id; the layer already logs it.
     std::panic::set_hook(Box::new(|_| {}));
 
-    let layer = demo_layer::layer()?;
+    let layer = demo_layer::builder().build()?;
     let addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_string());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     let base = format!("http://{}", listener.local_addr()?);

@@ -136,7 +136,7 @@ pub struct Snippet<'a> {
     read_timeout: Duration,
     client_max_body_size: Option<u64>,
     headers_more: bool,
-    statuses: Vec<u16>,
+    statuses: Vec<StatusCode>,
 }
 
 impl<'a> Snippet<'a> {
@@ -156,7 +156,10 @@ impl<'a> Snippet<'a> {
             read_timeout: Duration::from_secs(60),
             client_max_body_size: None,
             headers_more: true,
-            statuses: DEFAULT_STATUSES.to_vec(),
+            statuses: DEFAULT_STATUSES
+                .iter()
+                .filter_map(|&status| StatusCode::from_u16(status).ok())
+                .collect(),
         }
     }
 
@@ -229,8 +232,8 @@ impl<'a> Snippet<'a> {
     /// A 4xx or 5xx other than 499 and nginx's internal 494 to 497 (which
     /// come with 400).
     pub fn status(mut self, status: StatusCode) -> Self {
-        if !self.statuses.contains(&status.as_u16()) {
-            self.statuses.push(status.as_u16());
+        if !self.statuses.contains(&status) {
+            self.statuses.push(status);
         }
         self
     }
@@ -267,19 +270,14 @@ impl<'a> Snippet<'a> {
                 return Err(SnippetError::ServerName(name.clone()));
             }
         }
-        let timeouts = [
-            ("proxy_connect_timeout", self.connect_timeout),
-            ("proxy_send_timeout", self.send_timeout),
-            ("proxy_read_timeout", self.read_timeout),
-        ];
-        for (directive, timeout) in timeouts {
+        for (directive, timeout) in self.timeouts() {
             if timeout.as_millis() == 0 {
                 return Err(SnippetError::Timeout(directive));
             }
         }
         let mut statuses = self.statuses.clone();
         statuses.sort_unstable();
-        for &status in &statuses {
+        for status in statuses.iter().map(StatusCode::as_u16) {
             if !(400..=599).contains(&status) || status == 499 || SENT_AS_400.contains(&status) {
                 return Err(SnippetError::Status(status));
             }
@@ -290,12 +288,10 @@ impl<'a> Snippet<'a> {
             .to_str()
             .map_err(|_| SnippetError::ContentType)?;
         let needs_dollar = statuses.iter().any(|&status| {
-            StatusCode::from_u16(status).is_ok_and(|status| {
-                self.layer
-                    .error_template(status)
-                    .parts()
-                    .any(|part| matches!(part, TemplatePart::Text(text) if text.contains('$')))
-            })
+            self.layer
+                .error_template(status)
+                .parts()
+                .any(|part| matches!(part, TemplatePart::Text(text) if text.contains('$')))
         });
         // Writing to a String cannot fail.
         let _ = self.write_checked(
@@ -309,6 +305,14 @@ impl<'a> Snippet<'a> {
         Ok(())
     }
 
+    fn timeouts(&self) -> [(&'static str, Duration); 3] {
+        [
+            ("proxy_connect_timeout", self.connect_timeout),
+            ("proxy_send_timeout", self.send_timeout),
+            ("proxy_read_timeout", self.read_timeout),
+        ]
+    }
+
     /// Writes the file once every input is checked.
     fn write_checked(
         &self,
@@ -316,7 +320,7 @@ impl<'a> Snippet<'a> {
         header: &HeaderName,
         header_variable: &str,
         content_type: &str,
-        statuses: &[u16],
+        statuses: &[StatusCode],
         needs_dollar: bool,
     ) -> fmt::Result {
         let config = self.layer.config();
@@ -343,24 +347,23 @@ impl<'a> Snippet<'a> {
                  # treats them; older versions look at the first one only.",
                 max = crate::MAX_REQUEST_ID_LEN,
             )?;
-            writeln!(out, "map ${header_variable} ${ID_VARIABLE} {{")?;
-            writeln!(out, "    default $request_id;")?;
-            writeln!(
-                out,
-                "    \"~{}\" ${header_variable};",
-                quote_double(&crate::request_id::pattern())
-            )?;
-            writeln!(out, "}}\n")?;
         } else {
             out.push_str(
                 "# The request id: always nginx's $request_id, since the layer is built with\n\
                  # trust_incoming_ids(false). The layer ignores it too and makes its own, so\n\
                  # the service's responses carry a different id than nginx's own answers.\n",
             );
-            writeln!(out, "map ${header_variable} ${ID_VARIABLE} {{")?;
-            writeln!(out, "    default $request_id;")?;
-            writeln!(out, "}}\n")?;
         }
+        writeln!(out, "map ${header_variable} ${ID_VARIABLE} {{")?;
+        writeln!(out, "    default $request_id;")?;
+        if trust {
+            writeln!(
+                out,
+                "    \"~{}\" ${header_variable};",
+                quote(&crate::request_id::pattern(), '"')
+            )?;
+        }
+        writeln!(out, "}}\n")?;
 
         if needs_dollar {
             out.push_str(
@@ -402,11 +405,7 @@ impl<'a> Snippet<'a> {
         if let Some(bytes) = self.client_max_body_size {
             writeln!(out, "    client_max_body_size {bytes};")?;
         }
-        for (directive, timeout) in [
-            ("proxy_connect_timeout", self.connect_timeout),
-            ("proxy_send_timeout", self.send_timeout),
-            ("proxy_read_timeout", self.read_timeout),
-        ] {
+        for (directive, timeout) in self.timeouts() {
             writeln!(out, "    {directive} {};", nginx_duration(timeout))?;
         }
         out.push('\n');
@@ -416,7 +415,7 @@ impl<'a> Snippet<'a> {
              \x20   # with the layer's template for the status. The service's own responses\n\
              \x20   # pass through (no proxy_intercept_errors): the layer templated them.\n",
         );
-        for &status in statuses {
+        for status in statuses.iter().map(StatusCode::as_u16) {
             let mut codes = status.to_string();
             if status == 400 {
                 for code in SENT_AS_400 {
@@ -461,10 +460,8 @@ impl<'a> Snippet<'a> {
             "\n    # The answers. A level with an add_header inherits none from above, so\n\
              \x20   # each location lists all three headers the layer adds.\n",
         );
-        for (i, &status) in statuses.iter().enumerate() {
-            let Ok(code) = StatusCode::from_u16(status) else {
-                continue;
-            };
+        for (i, &code) in statuses.iter().enumerate() {
+            let status = code.as_u16();
             let template = self.layer.error_template(code);
             if i > 0 {
                 writeln!(out)?;
@@ -472,11 +469,7 @@ impl<'a> Snippet<'a> {
             writeln!(out, "    location = {ERROR_LOCATION}{status} {{")?;
             writeln!(out, "        internal;")?;
             writeln!(out, "        types {{ }}")?;
-            writeln!(
-                out,
-                "        default_type '{}';",
-                quote_single(content_type)
-            )?;
+            writeln!(out, "        default_type '{}';", quote(content_type, '\''))?;
             writeln!(out, "        charset off;")?;
             writeln!(out, "        add_header cache-control no-store always;")?;
             writeln!(
@@ -541,25 +534,14 @@ fn nginx_duration(duration: Duration) -> String {
     }
 }
 
-/// `text` inside an nginx single-quoted string that is not interpolated:
-/// nginx's reader turns `\\` into `\` and `\'` into `'` (and `\n`, `\r`,
-/// `\t` into control characters, which is why every `\` is doubled).
-fn quote_single(text: &str) -> String {
+/// `text` inside an nginx string quoted with `delimiter` (`'` or `"`) that
+/// is not interpolated: nginx's reader turns `\\` into `\` and an escaped
+/// delimiter into the delimiter (and `\n`, `\r`, `\t` into control
+/// characters, which is why every `\` is doubled).
+fn quote(text: &str, delimiter: char) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\\' | '\'') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `text` inside an nginx double-quoted string that is not interpolated.
-fn quote_double(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '"') {
+        if c == '\\' || c == delimiter {
             out.push('\\');
         }
         out.push(c);
@@ -568,25 +550,10 @@ fn quote_double(text: &str) -> String {
 }
 
 /// `text` inside the single-quoted text of `return`, which nginx
-/// interpolates: as [`quote_single`], and each `$` through the `geo`
-/// variable that holds one.
+/// interpolates: as [`quote`], and each `$` through the `geo` variable that
+/// holds one.
 fn quote_return(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' | '\'' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '$' => {
-                out.push_str("${");
-                out.push_str(DOLLAR_VARIABLE);
-                out.push('}');
-            }
-            _ => out.push(c),
-        }
-    }
-    out
+    quote(text, '\'').replace('$', &format!("${{{DOLLAR_VARIABLE}}}"))
 }
 
 /// Why [`Snippet::render`] refused.

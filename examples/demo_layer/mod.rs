@@ -4,7 +4,7 @@
 //! so the two cannot drift.
 
 use axum::http::StatusCode;
-use tower_redact::{BuildError, RedactLayer, RedactLayerBuilder};
+use tower_redact::{RedactLayer, RedactLayerBuilder};
 
 /// The demo's configuration: the defaults, with the public message of 502
 /// (which nginx sends when the demo is down) set as an application would.
@@ -13,10 +13,4 @@ pub fn builder() -> RedactLayerBuilder {
         StatusCode::BAD_GATEWAY,
         "The service is unreachable. Try again later.",
     )
-}
-
-/// The demo's layer.
-#[allow(dead_code)] // examples/nginx.rs builds from `builder` itself
-pub fn layer() -> Result<RedactLayer, BuildError> {
-    builder().build()
 }
