@@ -33,6 +33,26 @@ fn grpc_request() -> Request<()> {
     request
 }
 
+/// A gRPC response: HTTP `status`, `grpc-status: code`, the secret as its
+/// `grpc-message`.
+fn grpc_error(status: u16, code: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::default());
+    *response.status_mut() = StatusCode::from_u16(status).unwrap();
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static("application/grpc"));
+    headers.insert("grpc-status", HeaderValue::from_static(code));
+    headers.insert("grpc-message", HeaderValue::from_static(SECRET));
+    response
+}
+
+fn assert_replaced(message: &HeaderValue) {
+    let message = message.to_str().unwrap();
+    assert!(
+        message.starts_with("Internal error (request id "),
+        "{message}"
+    );
+}
+
 /// fuzz/ `service`: a gRPC call answered with an HTTP error status and a
 /// gRPC content type passed through untouched: no `no-store`, and a 5xx body
 /// reached the client.
@@ -82,27 +102,9 @@ async fn grpc_content_with_an_http_error_status_is_an_http_error() {
         .inspect_client_errors(false)
         .build()
         .unwrap();
-    let (parts, _) = send(&lenient, grpc_request(), || {
-        let mut response = Response::new(Full::default());
-        *response.status_mut() = StatusCode::from_u16(480).unwrap();
-        response
-            .headers_mut()
-            .insert("content-type", HeaderValue::from_static("application/grpc"));
-        response
-            .headers_mut()
-            .insert("grpc-status", HeaderValue::from_static("15"));
-        response
-            .headers_mut()
-            .insert("grpc-message", HeaderValue::from_static(SECRET));
-        response
-    })
-    .await;
+    let (parts, _) = send(&lenient, grpc_request(), || grpc_error(480, "15")).await;
     assert_eq!(parts.status.as_u16(), 480);
-    let message = parts.headers["grpc-message"].to_str().unwrap();
-    assert!(
-        message.starts_with("Internal error (request id "),
-        "{message}"
-    );
+    assert_replaced(&parts.headers["grpc-message"]);
     // And in its trailers.
     let service = lenient.layer(service_fn(|_req: Request<()>| async {
         let mut trailers = http::HeaderMap::new();
@@ -119,33 +121,11 @@ async fn grpc_content_with_an_http_error_status_is_an_http_error() {
     }));
     let reply = service.oneshot(grpc_request()).await.unwrap();
     let collected = reply.into_body().collect().await.unwrap();
-    let trailers = collected.trailers().unwrap();
-    let message = trailers["grpc-message"].to_str().unwrap();
-    assert!(
-        message.starts_with("Internal error (request id "),
-        "{message}"
-    );
+    assert_replaced(&collected.trailers().unwrap()["grpc-message"]);
     // gRPC's own errors on HTTP 200 keep the gRPC treatment.
-    let (parts, _) = send(&layer, grpc_request(), || {
-        let mut response = Response::new(Full::default());
-        response
-            .headers_mut()
-            .insert("content-type", HeaderValue::from_static("application/grpc"));
-        response
-            .headers_mut()
-            .insert("grpc-status", HeaderValue::from_static("13"));
-        response
-            .headers_mut()
-            .insert("grpc-message", HeaderValue::from_static(SECRET));
-        response
-    })
-    .await;
+    let (parts, _) = send(&layer, grpc_request(), || grpc_error(200, "13")).await;
     assert_eq!(parts.status, StatusCode::OK);
-    let message = parts.headers["grpc-message"].to_str().unwrap();
-    assert!(
-        message.starts_with("Internal error (request id "),
-        "{message}"
-    );
+    assert_replaced(&parts.headers["grpc-message"]);
 }
 
 /// fuzz/ `template` (found while writing it, confirmed by it on a
@@ -220,7 +200,6 @@ async fn a_panicking_size_hint_does_not_escape() {
 /// a header.
 #[tokio::test]
 async fn a_leak_in_the_trailers_of_a_client_error_is_rewritten() {
-    use http_body_util::BodyExt as _;
     let service =
         RedactLayer::default().layer(service_fn(|_req: Request<()>| async {
             let mut trailers = http::HeaderMap::new();

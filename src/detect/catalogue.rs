@@ -400,7 +400,6 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     ),
     // SQL syntax errors: PostgreSQL `syntax error at or near "SELEC"`,
     // `at end of input` and `invalid input syntax for type integer: "abc"`,
-    // old PostgreSQL `parser: parse error at or near`,
     // MySQL `You have an error in your SQL syntax`, SQL Server `Incorrect
     // syntax near`, Access/JET `Syntax error (missing operator) in query
     // expression`.
@@ -409,7 +408,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         Database,
         &["yntax"],
         Regex(concat!(
-            r"(?:syntax|parse) error at (?:or near|end of input)|invalid input syntax for (?:type )?\w+: ",
+            r"syntax error at (?:or near|end of input)|invalid input syntax for (?:type )?\w+: ",
             r"|error in your SQL syntax|check the manual that corresponds to your (?:MySQL|MariaDB) server",
             r"|Incorrect syntax near",
             r"|[Ss]yntax error (?:\([^)\n]{0,60}\) )?in (?:string in )?query expression",
@@ -472,7 +471,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
     ),
     // Further MySQL server messages (ZAP's MySQL list): `No database selected`,
     // `Column count doesn't match value count at row 1`, `Incorrect column
-    // name`, `Can't find record in 'x'`, `Access denied for user
+    // name`, `Access denied for user
     // 'root'@'localhost'`; PostgreSQL `password authentication failed for
     // user`, SQL Server `Login failed for user 'sa'`.
     sig(
@@ -486,7 +485,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         ],
         Regex(concat!(
             r"No database selected|Column count doesn't match value count",
-            r"|Incorrect column (?:name|specifier)|Can't find record in '",
+            r"|Incorrect column (?:name|specifier)",
             r"|password authentication failed for user|Login failed for user '",
             r"|Access denied for user '[^'\n]{0,64}'@'",
         )),
@@ -538,12 +537,12 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         24,
         60,
     ),
-    // Oracle: `ORA-00942: table or view does not exist`, PL/SQL `PLS-00201`.
+    // Oracle: `ORA-00942: table or view does not exist`.
     sig(
         "oracle_error_code",
         Database,
         &["ORA-"],
-        Regex(r"\b(?:ORA|PLS)-\d{4,5}\b"),
+        Regex(r"\bORA-\d{4,5}\b"),
         1,
         8,
     ),
@@ -596,7 +595,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         Database,
         &["WRONGTYPE", "NOAUTH", "ERR ", "redis.exceptions."],
         Regex(concat!(
-            r"WRONGTYPE Operation|\bNOAUTH |redis\.exceptions\.[A-Z]\w+|ReplyError",
+            r"WRONGTYPE Operation|\bNOAUTH |redis\.exceptions\.[A-Z]\w+",
             r"|\bERR (?:unknown command|wrong number of arguments|syntax error|value is not an integer",
             r"|invalid password|Client sent AUTH|max number of clients|DB index is out of range|invalid DB index)",
         )),
@@ -782,9 +781,7 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         "url_setting_credentials",
         ConnectionString,
         &["_URL", "_URI"],
-        Regex(
-            r"_(?:URL|DSN|URI)\b\W{0,8}[\w+.-]*:?//[^\s/:@'\x22]{0,64}:[^\s/@'\x22]{1,128}@[\w\[]",
-        ),
+        Regex(r"_(?:URL|URI)\b\W{0,8}[\w+.-]*:?//[^\s/:@'\x22]{0,64}:[^\s/@'\x22]{1,128}@[\w\[]"),
         0,
         240,
     ),
@@ -817,13 +814,12 @@ pub(crate) static CATALOGUE: &[Signature] = &[
         24,
         70,
     ),
-    // GitHub tokens: classic `ghp_…`, app `ghs_…`, OAuth `gho_…`,
-    // fine-grained `github_pat_…`.
+    // GitHub tokens: classic `ghp_…`, fine-grained `github_pat_…`.
     sig(
         "github_token",
         Secret,
         &["ghp_", "github_pat_"],
-        Regex(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,})"),
+        Regex(r"\b(?:ghp_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,})"),
         1,
         100,
     ),

@@ -19,8 +19,9 @@ pub(crate) const CTX_BEFORE: usize = max(MAX_BEFORE, MAX_LITERAL);
 /// Context needed after an anchor's end.
 pub(crate) const CTX_AFTER: usize = max(MAX_AFTER, MAX_LITERAL);
 /// Anchors per Aho-Corasick automaton: at most 32, so each automaton gets the
-/// "slim" SIMD (Teddy) prefilter with tight fingerprints; more patterns per
-/// automaton measured slower than more automata.
+/// "slim" SIMD (Teddy) prefilter with tight fingerprints: one automaton
+/// over every anchor ran at 0.75 GiB/s, five at 1.87 (BENCHMARKS.md, "Leak
+/// detector throughput").
 const GROUP_MAX: usize = 32;
 /// Compiled-size limit of every regex (built-in and custom).
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -222,7 +223,7 @@ impl Default for Detector {
     ///
     /// Compiled once per process and shared: every
     /// `RedactLayer::builder()` starts from it, and compiling the catalogue
-    /// takes tens of milliseconds.
+    /// (five automata, a regex per signature) is the slow part of a build.
     fn default() -> Self {
         static BUILT: LazyLock<Detector> = LazyLock::new(Detector::compile_default);
         BUILT.clone()
@@ -766,7 +767,7 @@ mod tests {
         let b = a.clone();
         assert!(Arc::ptr_eq(&a.inner, &b.inner));
         // The built-in catalogue is compiled once and shared (fuzz/
-        // `template` builds a layer per input: 50 ms each before).
+        // `template` builds a layer per input).
         assert!(Arc::ptr_eq(&a.inner, &Detector::default().inner));
         let debug = format!("{a:?}");
         assert!(debug.contains("automata: 5"), "{debug}");

@@ -126,28 +126,19 @@ pub fn mask_secrets(text: &str) -> Cow<'_, str> {
     // Overlapping or touching secrets become one `***`.
     secrets.sort_unstable();
     let mut out = String::with_capacity(text.len());
-    let mut kept = 0;
-    let mut current: Option<(usize, usize)> = None;
+    // The end of the last `***`; the text before it is written.
+    let mut kept: Option<usize> = None;
     for (start, end) in secrets {
-        match &mut current {
-            Some((_, current_end)) if start <= *current_end => {
-                *current_end = (*current_end).max(end);
-            }
+        match kept {
+            Some(k) if start <= k => kept = Some(k.max(end)),
             _ => {
-                if let Some((s, e)) = current.replace((start, end)) {
-                    out.push_str(&text[kept..s]);
-                    out.push_str("***");
-                    kept = e;
-                }
+                out.push_str(&text[kept.unwrap_or(0)..start]);
+                out.push_str("***");
+                kept = Some(end);
             }
         }
     }
-    if let Some((s, e)) = current {
-        out.push_str(&text[kept..s]);
-        out.push_str("***");
-        kept = e;
-    }
-    out.push_str(&text[kept..]);
+    out.push_str(&text[kept.unwrap_or(0)..]);
     Cow::Owned(out)
 }
 
